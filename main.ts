@@ -1,0 +1,109 @@
+import {
+  ConfigError,
+  ENVIRONMENT_VARIABLES,
+  parseConfig,
+} from "./src/config.ts";
+import { configureLogging, logger } from "./src/log.ts";
+import { createObserver } from "./src/observer.ts";
+import { startServer } from "./src/server.ts";
+import { VERSION } from "./src/version.ts";
+
+/** Longest wait for requests in flight after SIGTERM or SIGINT. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+function helpText(): string {
+  const rows = ENVIRONMENT_VARIABLES.map(([name, fallback, meaning]) =>
+    `  ${name.padEnd(28)} ${meaning}${fallback ? ` (default ${fallback})` : ""}`
+  );
+  return [
+    `asknewton-webhooks ${VERSION}: receives ElevenLabs webhooks, stores them, relays them.`,
+    "",
+    "Usage: asknewton-webhooks [serve] [--help] [--version]",
+    "",
+    "Commands:",
+    "  serve     start the HTTP server (the default)",
+    "",
+    "Environment variables:",
+    ...rows,
+  ].join("\n");
+}
+
+async function serve(): Promise<number> {
+  let config;
+  try {
+    config = parseConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+
+  await configureLogging(config.logLevel);
+  const log = logger("server");
+  let server;
+  try {
+    server = await startServer(config, {
+      observer: createObserver(),
+      onUnhandledError: (error, path) =>
+        logger("http").error("request failed", { path, error: String(error) }),
+    });
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+
+  const disabled = [
+    !config.endSecrets.length && "/webhooks/eleven/conversation-end",
+    !config.initSecrets.length && "/webhooks/eleven/conversation-init",
+    !config.adminToken && "/events, /admin/*",
+  ].filter(Boolean);
+  log.info("server started", {
+    url: server.url,
+    version: VERSION,
+    db_path: config.dbPath,
+    destinations: server.context.destinations.map((d) => d.name),
+    disabled_routes: disabled,
+  });
+  for (const route of disabled) {
+    log.warn("route disabled: its secret is not set", { route });
+  }
+
+  const stopped = Promise.withResolvers<number>();
+  const stop = (signal: Deno.Signal) => {
+    log.info("shutdown started", { signal });
+    const timer = setTimeout(() => {
+      log.error("shutdown timed out", { limit_ms: SHUTDOWN_LIMIT_MS });
+      stopped.resolve(1);
+    }, SHUTDOWN_LIMIT_MS);
+    server.shutdown().then(() => {
+      clearTimeout(timer);
+      log.info("shutdown finished");
+      stopped.resolve(0);
+    });
+  };
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  return await stopped.promise;
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes("--version")) {
+    console.log(VERSION);
+    return 0;
+  }
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(helpText());
+    return 0;
+  }
+
+  const [command = "serve"] = args;
+  if (command === "serve") return await serve();
+  console.error(
+    `unknown command "${command}"; run with --help to list commands`,
+  );
+  return 2;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

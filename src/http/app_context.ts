@@ -1,0 +1,50 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { Config } from "../config.ts";
+import type { Destination } from "../destinations.ts";
+import type { InitData } from "../init_data.ts";
+import type { EventWriter } from "../store/event_writer.ts";
+
+/** How a webhook request ended; one label value per case. */
+export type WebhookOutcome =
+  | "stored"
+  | "duplicate"
+  | "invalid_signature"
+  | "invalid_body"
+  | "too_large"
+  | "disabled"
+  | "unavailable"
+  | "error";
+
+/** One handled webhook request, as the edge logs and counts it. */
+export interface WebhookRecord {
+  route: "conversation_end" | "conversation_init";
+  outcome: WebhookOutcome;
+  status: number;
+  durationMs: number;
+  type?: string;
+  eventId?: string;
+  /** Already masked. */
+  caller?: string;
+  /** Why a request was rejected, in words safe to log. */
+  reason?: string;
+  error?: unknown;
+}
+
+/** Callbacks through which routes report what happened, without logging. */
+export interface ServerObserver {
+  webhookHandled(record: WebhookRecord): void;
+}
+
+/** Everything the routes need, built once at start. */
+export interface AppContext {
+  config: Config;
+  database: DatabaseSync;
+  writer: EventWriter;
+  endKeys: CryptoKey[];
+  initKeys: CryptoKey[];
+  initData: InitData;
+  destinations: Destination[];
+  /** Unix milliseconds; injected so tests control time. */
+  now: () => number;
+  observer: ServerObserver;
+}

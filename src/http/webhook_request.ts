@@ -1,0 +1,70 @@
+import type { Context } from "hono";
+import { StoreUnavailableError } from "../store/event_writer.ts";
+import type { AppContext, WebhookRecord } from "./app_context.ts";
+import { BodyTooLargeError, readBodyLimited } from "./body.ts";
+import { jsonError } from "./responses.ts";
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The shared result of the steps before a webhook is stored. */
+export type ReadOutcome =
+  | { ok: true; bytes: Uint8Array; text: string; json: unknown }
+  | { ok: false; response: Response; record: Partial<WebhookRecord> };
+
+/** Reads a body within the size limit and parses it as JSON. */
+export async function readJsonBody(
+  c: Context,
+  app: AppContext,
+  verify?: (bytes: Uint8Array) => Promise<Partial<WebhookRecord> | undefined>,
+): Promise<ReadOutcome> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyLimited(c.req.raw, app.config.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    return {
+      ok: false,
+      response: jsonError(c, 413, error.message),
+      record: { outcome: "too_large", status: 413 },
+    };
+  }
+
+  const rejection = await verify?.(bytes);
+  if (rejection) {
+    return {
+      ok: false,
+      response: jsonError(c, 401, "invalid or missing signature"),
+      record: { outcome: "invalid_signature", status: 401, ...rejection },
+    };
+  }
+
+  try {
+    const text = utf8.decode(bytes);
+    return { ok: true, bytes, text, json: JSON.parse(text) };
+  } catch {
+    return {
+      ok: false,
+      response: jsonError(c, 400, "body is not valid UTF-8 JSON"),
+      record: { outcome: "invalid_body", status: 400, reason: "not_json" },
+    };
+  }
+}
+
+/** Maps a storage failure to 503 (retry later) or rethrows it. */
+export function storeFailureResponse(
+  c: Context,
+  error: unknown,
+): { response: Response; record: Partial<WebhookRecord> } {
+  if (error instanceof StoreUnavailableError) {
+    return {
+      response: jsonError(
+        c,
+        503,
+        `storage unavailable: ${error.message}; retry later`,
+        { "Retry-After": "5" },
+      ),
+      record: { outcome: "unavailable", status: 503, error },
+    };
+  }
+  throw error;
+}

@@ -1,0 +1,119 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { InvalidEventError } from "../elevenlabs/events.ts";
+import { describePostCallEvent } from "../elevenlabs/events.ts";
+import { verifySignature } from "../elevenlabs/signature.ts";
+import { destinationsFor } from "../destinations.ts";
+import { maskPhoneNumber } from "../phone.ts";
+import type { AppContext, WebhookRecord } from "./app_context.ts";
+import { handleInitiation } from "./initiation.ts";
+import { jsonError } from "./responses.ts";
+import { readJsonBody, storeFailureResponse } from "./webhook_request.ts";
+
+/** The two ElevenLabs webhook routes under `/webhooks/eleven`. */
+export function webhookRoutes(app: AppContext): Hono {
+  const routes = new Hono();
+  routes.post("/conversation-end", (c) => handleConversationEnd(c, app));
+  routes.post("/conversation-init", (c) => handleInitiation(c, app));
+  routes.all("/conversation-end", (c) => methodNotAllowed(c));
+  routes.all("/conversation-init", (c) => methodNotAllowed(c));
+  return routes;
+}
+
+function methodNotAllowed(c: Context): Response {
+  return jsonError(c, 405, "method not allowed: use POST", { Allow: "POST" });
+}
+
+async function handleConversationEnd(
+  c: Context,
+  app: AppContext,
+): Promise<Response> {
+  const started = performance.now();
+  const finish = (response: Response, record: Partial<WebhookRecord>) => {
+    app.observer.webhookHandled({
+      route: "conversation_end",
+      outcome: "error",
+      status: response.status,
+      durationMs: performance.now() - started,
+      ...record,
+    });
+    return response;
+  };
+
+  if (app.endKeys.length === 0) {
+    return finish(
+      jsonError(
+        c,
+        503,
+        "post-call webhook disabled: ELEVEN_END_SECRET is not set",
+      ),
+      { outcome: "disabled", status: 503 },
+    );
+  }
+
+  const read = await readJsonBody(c, app, async (bytes) => {
+    const result = await verifySignature({
+      header: c.req.header("elevenlabs-signature"),
+      body: bytes,
+      keys: app.endKeys,
+      nowSeconds: Math.floor(app.now() / 1000),
+      toleranceSeconds: app.config.signatureToleranceSeconds,
+    });
+    return result.ok ? undefined : { reason: result.reason };
+  });
+  if (!read.ok) return finish(read.response, read.record);
+
+  let fields;
+  try {
+    fields = describePostCallEvent(read.json);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    return finish(jsonError(c, 400, error.message), {
+      outcome: "invalid_body",
+      status: 400,
+      reason: error.message,
+    });
+  }
+
+  const dedupKey = fields.conversationId
+    ? `${fields.type}:${fields.conversationId}`
+    : `${fields.type}:sha256:${await sha256Hex(read.bytes)}`;
+  const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
+  try {
+    const result = await app.writer.write({
+      fields,
+      dedupKey,
+      body: read.text,
+      destinations: destinationsFor(app.destinations, fields.type),
+    });
+    return finish(
+      c.json({
+        ok: true,
+        event_id: result.eventId,
+        duplicate: result.duplicate,
+      }),
+      {
+        outcome: result.duplicate ? "duplicate" : "stored",
+        status: 200,
+        type: fields.type,
+        eventId: result.eventId,
+        caller,
+      },
+    );
+  } catch (error) {
+    const failure = storeFailureResponse(c, error);
+    return finish(failure.response, { ...failure.record, type: fields.type });
+  }
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}

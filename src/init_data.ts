@@ -1,0 +1,53 @@
+import { z } from "zod";
+
+/** A dynamic variable value; the voice agent rejects null. */
+export type DynamicValue = string | number | boolean;
+
+/** Operator-supplied additions to every initiation answer. */
+export interface InitData {
+  dynamic_variables: Record<string, DynamicValue>;
+  conversation_config_override?: Record<string, unknown>;
+}
+
+const initDataSchema = z.object({
+  dynamic_variables: z.record(z.union([z.string(), z.number(), z.boolean()]))
+    .optional(),
+  conversation_config_override: z.record(z.unknown()).optional(),
+}).strict();
+
+/** Raised for an invalid `INIT_DATA_FILE`; one line per problem. */
+export class InitDataError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "InitDataError";
+  }
+}
+
+/** Validates the JSON text of `INIT_DATA_FILE`. */
+export function parseInitData(
+  fileText: string | undefined,
+  fileName = "INIT_DATA_FILE",
+): InitData {
+  if (fileText === undefined) return { dynamic_variables: {} };
+
+  let json: unknown;
+  try {
+    json = JSON.parse(fileText);
+  } catch (error) {
+    throw new InitDataError([
+      `${fileName}: invalid JSON, ${(error as Error).message}`,
+    ]);
+  }
+
+  const parsed = initDataSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new InitDataError(parsed.error.issues.map((issue) => {
+      const where = issue.path.length ? issue.path.join(".") : "(top level)";
+      return `${fileName}: ${where}: ${issue.message}`;
+    }));
+  }
+  return {
+    dynamic_variables: parsed.data.dynamic_variables ?? {},
+    conversation_config_override: parsed.data.conversation_config_override,
+  };
+}

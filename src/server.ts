@@ -1,0 +1,107 @@
+import type { DatabaseSync } from "node:sqlite";
+import type { Config } from "./config.ts";
+import { type Destination, parseDestinations } from "./destinations.ts";
+import { importSecrets } from "./elevenlabs/signature.ts";
+import { type InitData, parseInitData } from "./init_data.ts";
+import { createApp, type UnhandledErrorListener } from "./http/app.ts";
+import type { AppContext, ServerObserver } from "./http/app_context.ts";
+import { openDatabase } from "./store/database.ts";
+import { EventWriter } from "./store/event_writer.ts";
+
+/** Ways tests and `main.ts` shape a server beyond its configuration. */
+export interface ServerOptions {
+  /** Unix milliseconds; defaults to `Date.now`. */
+  now?: () => number;
+  observer?: ServerObserver;
+  onUnhandledError?: UnhandledErrorListener;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL such as `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  database: DatabaseSync;
+  context: AppContext;
+  /** Stops accepting, finishes requests in flight, closes the database. */
+  shutdown(): Promise<void>;
+}
+
+/** Reads the JSON files named in the configuration and validates them. */
+export async function loadConfigFiles(config: Config): Promise<{
+  destinations: Destination[];
+  initData: InitData;
+}> {
+  const readOptional = async (path: string | undefined, variable: string) => {
+    if (!path) return undefined;
+    try {
+      return await Deno.readTextFile(path);
+    } catch (error) {
+      throw new Error(
+        `${variable}: cannot read ${JSON.stringify(path)}: ${
+          (error as Error).message
+        }`,
+      );
+    }
+  };
+
+  const destinationsText = await readOptional(
+    config.destinationsFile,
+    "DESTINATIONS_FILE",
+  );
+  const initDataText = await readOptional(
+    config.initDataFile,
+    "INIT_DATA_FILE",
+  );
+  return {
+    destinations: parseDestinations(destinationsText, config.slackWebhookUrl),
+    initData: parseInitData(initDataText),
+  };
+}
+
+/** Opens the store and starts serving HTTP; resolves once listening. */
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const now = options.now ?? Date.now;
+  const { destinations, initData } = await loadConfigFiles(config);
+  const database = openDatabase(config.dbPath);
+  const writer = new EventWriter(database, { now });
+
+  const context: AppContext = {
+    config,
+    database,
+    writer,
+    endKeys: await importSecrets(config.endSecrets),
+    initKeys: await importSecrets(config.initSecrets),
+    initData,
+    destinations,
+    now,
+    observer: options.observer ?? { webhookHandled() {} },
+  };
+  const app = createApp(context, options.onUnhandledError);
+
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: (address) => listening.resolve(address as Deno.NetAddr),
+  }, app.fetch);
+  const address = await listening.promise;
+
+  const host = address.hostname.includes(":")
+    ? `[${address.hostname}]`
+    : address.hostname;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    database,
+    context,
+    async shutdown() {
+      await server.shutdown();
+      await writer.drain();
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Schema migrations, applied in order. `PRAGMA user_version` stores how many
+ * have run. Append new migrations; never edit one that has shipped.
+ *
+ * Times are Unix milliseconds unless a column name says otherwise.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    dedup_key TEXT NOT NULL UNIQUE,
+    conversation_id TEXT,
+    agent_id TEXT,
+    caller_number TEXT,
+    call_sid TEXT,
+    event_timestamp INTEGER,
+    received_at INTEGER NOT NULL,
+    summary TEXT,
+    outcome TEXT,
+    body TEXT NOT NULL,
+    init_response TEXT
+  );
+  CREATE INDEX events_type ON events (type, seq);
+  CREATE INDEX events_conversation ON events (conversation_id);
+  CREATE INDEX events_agent ON events (agent_id, seq);
+  CREATE INDEX events_caller ON events (caller_number, type, seq);
+  CREATE INDEX events_received ON events (received_at);
+
+  -- state: pending -> in_flight -> succeeded | pending (retry) | dead.
+  CREATE TABLE deliveries (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    destination TEXT NOT NULL,
+    state TEXT NOT NULL
+      CHECK (state IN ('pending', 'in_flight', 'succeeded', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_expires_at INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+  CREATE INDEX deliveries_event ON deliveries (event_id);
+  CREATE INDEX deliveries_destination ON deliveries (destination, state);
+
+  CREATE TABLE outbound_attempts (
+    id INTEGER PRIMARY KEY,
+    delivery_id TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+    attempt INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    response_excerpt TEXT
+  );
+  CREATE INDEX outbound_attempts_delivery ON outbound_attempts (delivery_id);
+  `,
+];
