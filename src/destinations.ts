@@ -16,6 +16,8 @@ export interface Destination {
   headers: Record<string, string>;
   timeoutMs: number;
   maxAttempts: number;
+  /** Most deliveries in flight to this destination at once. */
+  concurrency: number;
   backoff: { baseMs: number; capMs: number };
   breaker: { failureThreshold: number; cooldownMs: number };
 }
@@ -24,6 +26,7 @@ export interface Destination {
 export const DESTINATION_DEFAULTS = {
   timeoutMs: 10_000,
   maxAttempts: 8,
+  concurrency: 16,
   backoff: { baseMs: 5_000, capMs: 3_600_000 },
   breaker: { failureThreshold: 5, cooldownMs: 30_000 },
 } as const;
@@ -48,6 +51,7 @@ const destinationSchema = z.object({
   headers: z.record(z.string()).optional(),
   timeoutMs: positiveMs.optional(),
   maxAttempts: z.number().int().min(1).max(100).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
   backoff: z.object({ baseMs: positiveMs, capMs: positiveMs }).strict()
     .optional(),
   breaker: z.object({
@@ -142,6 +146,7 @@ function withDefaults(
     headers: entry.headers ?? {},
     timeoutMs: entry.timeoutMs ?? DESTINATION_DEFAULTS.timeoutMs,
     maxAttempts: entry.maxAttempts ?? DESTINATION_DEFAULTS.maxAttempts,
+    concurrency: entry.concurrency ?? DESTINATION_DEFAULTS.concurrency,
     backoff: entry.backoff ?? { ...DESTINATION_DEFAULTS.backoff },
     breaker: entry.breaker ?? { ...DESTINATION_DEFAULTS.breaker },
   };

@@ -7,7 +7,42 @@ import { logger } from "./log.ts";
  */
 export function createObserver(): ServerObserver {
   const log = logger("http");
+  const delivery = logger("delivery");
   return {
+    attemptFinished(report) {
+      const fields = {
+        delivery_id: report.deliveryId,
+        event_id: report.eventId,
+        destination: report.destination,
+        attempt: report.attempt,
+        status: report.status,
+        duration_ms: Math.round(report.durationMs),
+        error: report.error,
+        next_attempt_at: report.nextAttemptAt === undefined
+          ? undefined
+          : new Date(report.nextAttemptAt).toISOString(),
+      };
+      if (report.outcome === "succeeded") {
+        delivery.info("delivery succeeded", fields);
+      } else if (report.outcome === "retry") {
+        delivery.info("delivery failed, will retry", fields);
+      } else delivery.warn("delivery dead", fields);
+    },
+    breakerChanged(change) {
+      const fields = {
+        destination: change.destination,
+        from: change.from,
+        to: change.to,
+      };
+      if (change.to === "open") delivery.warn("circuit breaker opened", fields);
+      else delivery.info("circuit breaker state changed", fields);
+    },
+    leasesRecovered(count) {
+      delivery.info("expired leases returned to pending", { count });
+    },
+    loopFailed(error) {
+      delivery.error("delivery worker error", { error: String(error) });
+    },
     webhookHandled(record: WebhookRecord) {
       const fields = {
         route: record.route,

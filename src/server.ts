@@ -7,11 +7,17 @@ import { createApp, type UnhandledErrorListener } from "./http/app.ts";
 import type { AppContext, ServerObserver } from "./http/app_context.ts";
 import { openDatabase } from "./store/database.ts";
 import { EventWriter } from "./store/event_writer.ts";
+import { DeliveryQueue } from "./store/delivery_queue.ts";
+import { DeliveryWorker } from "./delivery/worker.ts";
 
 /** Ways tests and `main.ts` shape a server beyond its configuration. */
 export interface ServerOptions {
   /** Unix milliseconds; defaults to `Date.now`. */
   now?: () => number;
+  /** Randomness for backoff jitter; defaults to `Math.random`. */
+  random?: () => number;
+  /** Longest wait for deliveries in flight at shutdown. */
+  deliveryDrainMs?: number;
   observer?: ServerObserver;
   onUnhandledError?: UnhandledErrorListener;
 }
@@ -66,8 +72,22 @@ export async function startServer(
 ): Promise<RunningServer> {
   const now = options.now ?? Date.now;
   const { destinations, initData } = await loadConfigFiles(config);
+  const observer = options.observer ?? { webhookHandled() {} };
   const database = openDatabase(config.dbPath);
-  const writer = new EventWriter(database, { now });
+  const queue = new DeliveryQueue(database);
+  const worker = new DeliveryWorker({
+    queue,
+    destinations,
+    now,
+    random: options.random,
+    events: observer,
+  });
+  const writer = new EventWriter(database, {
+    now,
+    onCommit: ({ deliveries }) => {
+      if (deliveries > 0) worker.wake();
+    },
+  });
 
   const context: AppContext = {
     config,
@@ -77,8 +97,10 @@ export async function startServer(
     initKeys: await importSecrets(config.initSecrets),
     initData,
     destinations,
+    queue,
+    worker,
     now,
-    observer: options.observer ?? { webhookHandled() {} },
+    observer,
   };
   const app = createApp(context, options.onUnhandledError);
 
@@ -89,6 +111,7 @@ export async function startServer(
     onListen: (address) => listening.resolve(address as Deno.NetAddr),
   }, app.fetch);
   const address = await listening.promise;
+  worker.start();
 
   const host = address.hostname.includes(":")
     ? `[${address.hostname}]`
@@ -101,6 +124,7 @@ export async function startServer(
     async shutdown() {
       await server.shutdown();
       await writer.drain();
+      await worker.stop(options.deliveryDrainMs);
       database.close();
     },
   };

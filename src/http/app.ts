@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppContext } from "./app_context.ts";
 import { requireAdmin } from "./admin_auth.ts";
+import { adminRoutes, queueOverview } from "./admin_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
 import { healthRoutes } from "./health_routes.ts";
 import { jsonError } from "./responses.ts";
@@ -22,7 +23,9 @@ export function createApp(
   app.use("/events", requireAdmin(context.config.adminToken));
   app.use("/events/*", requireAdmin(context.config.adminToken));
   app.use("/admin/*", requireAdmin(context.config.adminToken));
+  app.route("/", adminRoutes(context));
   app.route("/events", eventRoutes(context));
+  app.get("/health/resilience", (c) => c.json(queueOverview(context)));
 
   app.notFound((c) =>
     jsonError(c, 404, `no route for ${c.req.method} ${c.req.path}`)

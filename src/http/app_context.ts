@@ -3,6 +3,8 @@ import type { Config } from "../config.ts";
 import type { Destination } from "../destinations.ts";
 import type { InitData } from "../init_data.ts";
 import type { EventWriter } from "../store/event_writer.ts";
+import type { DeliveryQueue } from "../store/delivery_queue.ts";
+import type { DeliveryWorker, WorkerEvents } from "../delivery/worker.ts";
 
 /** How a webhook request ended; one label value per case. */
 export type WebhookOutcome =
@@ -30,8 +32,11 @@ export interface WebhookRecord {
   error?: unknown;
 }
 
-/** Callbacks through which routes report what happened, without logging. */
-export interface ServerObserver {
+/**
+ * Callbacks through which routes and the delivery worker report what
+ * happened; the edge turns them into log lines and metrics.
+ */
+export interface ServerObserver extends WorkerEvents {
   webhookHandled(record: WebhookRecord): void;
 }
 
@@ -44,6 +49,8 @@ export interface AppContext {
   initKeys: CryptoKey[];
   initData: InitData;
   destinations: Destination[];
+  queue: DeliveryQueue;
+  worker: DeliveryWorker;
   /** Unix milliseconds; injected so tests control time. */
   now: () => number;
   observer: ServerObserver;

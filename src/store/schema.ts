@@ -43,9 +43,9 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
   );
-  CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
+  CREATE INDEX deliveries_due ON deliveries (state, destination, next_attempt_at);
   CREATE INDEX deliveries_event ON deliveries (event_id);
-  CREATE INDEX deliveries_destination ON deliveries (destination, state);
+  CREATE INDEX deliveries_state ON deliveries (state, destination, created_at);
 
   CREATE TABLE outbound_attempts (
     id INTEGER PRIMARY KEY,

@@ -36,10 +36,20 @@ export async function startTestServer(options: {
   environment?: Record<string, string>;
   folder?: string;
   now?: () => number;
+  random?: () => number;
+  /** Entries of a destinations file written into the test folder. */
+  destinations?: Record<string, unknown>[];
 } = {}): Promise<TestServer> {
   const folder = options.folder ??
     await Deno.makeTempDir({ prefix: "asknewton-test-" });
   const dbPath = `${folder}/asknewton.db`;
+  const destinationsFile = `${folder}/destinations.json`;
+  if (options.destinations) {
+    await Deno.writeTextFile(
+      destinationsFile,
+      JSON.stringify({ destinations: options.destinations }),
+    );
+  }
   const config = parseConfig({
     HOST: "127.0.0.1",
     PORT: "0",
@@ -47,12 +57,15 @@ export async function startTestServer(options: {
     ELEVEN_END_SECRET: END_SECRET,
     ELEVEN_INIT_SECRET: INIT_SECRET,
     ADMIN_TOKEN,
+    ...(options.destinations ? { DESTINATIONS_FILE: destinationsFile } : {}),
     ...options.environment,
   });
   const records: WebhookRecord[] = [];
   const now = options.now ?? Date.now;
   const server = await startServer(config, {
     now,
+    random: options.random,
+    deliveryDrainMs: 100,
     observer: { webhookHandled: (record) => records.push(record) },
   });
 

@@ -1,0 +1,131 @@
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
+import { destinationsFor } from "../destinations.ts";
+import type { BreakerStatus } from "../delivery/worker.ts";
+import { isoTime } from "../store/event_queries.ts";
+import type { AppContext } from "./app_context.ts";
+import { jsonError } from "./responses.ts";
+
+const replayEventSchema = z.object({
+  destination: z.string().min(1).max(100).optional(),
+}).strict();
+
+const replayFailedSchema = z.object({
+  ids: z.array(z.string().min(1).max(100)).max(10_000).optional(),
+  destination: z.string().min(1).max(100).optional(),
+}).strict();
+
+/** Breaker state as JSON: `{destination, state, …}` with ISO times. */
+export function breakerJson(status: BreakerStatus): Record<string, unknown> {
+  const { snapshot } = status;
+  return {
+    destination: status.destination,
+    state: snapshot.state,
+    consecutive_failures: snapshot.consecutiveFailures,
+    opened_at: snapshot.state === "open" ? isoTime(snapshot.openedAt) : null,
+    next_probe_at: snapshot.state === "open"
+      ? isoTime(snapshot.nextProbeAt)
+      : null,
+  };
+}
+
+/** Queue counts, breakers and the oldest pending age, shared by two routes. */
+export function queueOverview(app: AppContext): Record<string, unknown> {
+  const now = app.now();
+  const counts = app.queue.countOpen();
+  const pending = counts.filter((count) => count.state === "pending");
+  const oldestPending = pending.length
+    ? Math.min(...pending.map((count) => count.oldestCreatedAt))
+    : undefined;
+
+  return {
+    counts: counts.map(({ destination, state, count }) => ({
+      destination,
+      state,
+      count,
+    })),
+    oldest_pending_age_seconds: oldestPending === undefined
+      ? 0
+      : Math.max(0, (now - oldestPending) / 1000),
+    breakers: app.worker.breakers().map(breakerJson),
+  };
+}
+
+/** Reads an optional JSON body; an empty body is `{}`. */
+async function readOptionalJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") return {};
+  return JSON.parse(text);
+}
+
+/** Replay and queue routes; mount behind the admin guard. */
+export function adminRoutes(app: AppContext): Hono {
+  const routes = new Hono();
+
+  routes.post("/events/replay/:id", async (c) => {
+    const parsed = replayEventSchema.safeParse(
+      await readOptionalJson(c).catch(() => undefined),
+    );
+    if (!parsed.success) {
+      return jsonError(
+        c,
+        400,
+        'body must be empty or {"destination": "<name>"}',
+      );
+    }
+
+    const event = app.database.prepare("SELECT type FROM events WHERE id = ?")
+      .get(c.req.param("id")) as { type: string } | undefined;
+    if (!event) return jsonError(c, 404, "event not found");
+
+    const wanted = parsed.data.destination;
+    let targets: string[];
+    if (wanted) {
+      const destination = app.destinations.find((d) => d.name === wanted);
+      if (!destination) {
+        return jsonError(c, 400, `destination "${wanted}" is not configured`);
+      }
+      if (destination.kind === "slack" && event.type === "post_call_audio") {
+        return jsonError(c, 400, "slack does not take post_call_audio events");
+      }
+      targets = [wanted];
+    } else {
+      targets = destinationsFor(app.destinations, event.type);
+    }
+
+    const ids = app.queue.replayEvent(c.req.param("id"), targets, app.now());
+    if (ids.length) app.worker.wake();
+    return c.json({ ok: true, deliveries: ids });
+  });
+
+  routes.post("/admin/replay-failed", async (c) => {
+    const parsed = replayFailedSchema.safeParse(
+      await readOptionalJson(c).catch(() => undefined),
+    );
+    if (!parsed.success) {
+      return jsonError(
+        c,
+        400,
+        'body must be empty or {"ids": ["msg_…"], "destination": "<name>"}',
+      );
+    }
+
+    const replayed = app.queue.replayDead(parsed.data, app.now());
+    if (replayed) app.worker.wake();
+    return c.json({ ok: true, replayed });
+  });
+
+  routes.get("/admin/queue", (c) => {
+    const destination = c.req.query("destination") || undefined;
+    return c.json({
+      ...queueOverview(app),
+      dead: app.queue.listDead(50, destination).map((dead) => ({
+        ...dead,
+        updated_at: isoTime(dead.updated_at),
+      })),
+    });
+  });
+
+  return routes;
+}
