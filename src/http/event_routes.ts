@@ -8,42 +8,101 @@ import {
 import type { AppContext } from "./app_context.ts";
 import { jsonError } from "./responses.ts";
 
-const isoDate = z.string().refine(
-  (value) => !Number.isNaN(Date.parse(value)),
-  "expected an ISO 8601 date such as 2026-12-04T15:00:00Z",
-).transform((value) => Date.parse(value));
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
-const optionalText = z.string().max(500).optional().transform((value) =>
-  value?.trim() || undefined
-);
+/**
+ * Parses an ISO 8601 date (`2026-12-04`, read as midnight UTC) or a date and
+ * time with `Z` or an offset, into Unix milliseconds. A time without an
+ * offset is rejected because JavaScript would read it in the server's time
+ * zone, and so is a day the month does not have, which `Date.parse` would
+ * roll into the next month.
+ */
+function parseIsoTime(value: string): number | undefined {
+  const match = ISO_8601.exec(value);
+  if (!match) return undefined;
+
+  const [year, month, day] = match.slice(1, 4).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) {
+    return undefined;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const isoTime = z.string().transform((value, context) => {
+  const ms = parseIsoTime(value);
+  if (ms === undefined) {
+    context.addIssue({
+      code: "custom",
+      message:
+        "expected an ISO 8601 date such as 2026-12-04 or 2026-12-04T15:00:00Z",
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const optionalText = z.string()
+  .max(500, "expected at most 500 characters")
+  .optional()
+  .transform((value) => value?.trim() || undefined);
+
+// A "+" typed unencoded into a query string arrives as a space, and stored
+// numbers are E.164, so a leading space is read back as the "+".
+const callerNumber = z.string()
+  .max(64, "expected a phone number such as +15550100987")
+  .optional()
+  .transform((value) => value?.replace(/^ /, "+").trim() || undefined);
+
+const LIMIT_MESSAGE = "expected a whole number from 1 to 500";
 
 /** Query string of `GET /events`. */
 export const eventQuerySchema = z.object({
   type: optionalText,
   conversation_id: optionalText,
   agent_id: optionalText,
-  caller: optionalText,
+  caller: callerNumber,
   q: optionalText,
-  since: isoDate.optional(),
-  until: isoDate.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(100).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  limit: z.coerce.number({ invalid_type_error: LIMIT_MESSAGE })
+    .int(LIMIT_MESSAGE)
+    .min(1, LIMIT_MESSAGE)
+    .max(500, LIMIT_MESSAGE)
+    .default(50),
+  cursor: z.string()
+    .max(100, "expected the next_cursor of an earlier page")
+    .optional(),
 }).strict();
+
+/** Formats the error for one invalid query parameter, with its value and the expected form. */
+function describeQueryIssue(
+  issue: z.ZodIssue,
+  query: Record<string, string>,
+): string {
+  if (issue.code === "unrecognized_keys") {
+    const names = issue.keys.map((key) => JSON.stringify(key)).join(", ");
+    const known = Object.keys(eventQuerySchema.shape).join(", ");
+    return `unknown query parameter ${names}: expected one of ${known}`;
+  }
+  const name = String(issue.path[0]);
+  return `query parameter ${name}: invalid value ${
+    JSON.stringify(query[name])
+  }, ${issue.message}`;
+}
 
 /** `GET /events` and `GET /events/:id`; mount behind the admin guard. */
 export function eventRoutes(app: AppContext): Hono {
   const routes = new Hono();
 
   routes.get("/", (c) => {
-    const parsed = eventQuerySchema.safeParse(c.req.query());
+    const rawQuery = c.req.query();
+    const parsed = eventQuerySchema.safeParse(rawQuery);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const name = issue.path.join(".") || "query";
-      return jsonError(
-        c,
-        400,
-        `query parameter ${name} is invalid: ${issue.message}`,
-      );
+      const message = describeQueryIssue(parsed.error.issues[0], rawQuery);
+      return jsonError(c, 400, message);
     }
 
     const query = parsed.data;
