@@ -56,11 +56,29 @@ export function migrate(database: DatabaseSync): void {
 export const SQLITE_BUSY = 5;
 export const SQLITE_FULL = 13;
 
-/** Returns the primary SQLite result code of an error from `node:sqlite`. */
+/**
+ * SQLite's own messages for the result codes above, from `sqlite3_errstr`.
+ * Deno's `node:sqlite` (2.9) sets no `errcode` on its errors, only the
+ * generic `code` "ERR_SQLITE_ERROR", so the code is read from the message.
+ */
+const MESSAGE_CODES: readonly [string, number][] = [
+  ["database is locked", SQLITE_BUSY],
+  ["database or disk is full", SQLITE_FULL],
+];
+
+/**
+ * Returns the primary SQLite result code of an error from `node:sqlite`:
+ * `errcode` where the runtime sets it, otherwise the code whose message
+ * the error carries. Returns undefined for any other error.
+ */
 export function sqliteErrorCode(error: unknown): number | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { errcode?: unknown }).errcode;
-  return typeof code === "number" ? code & 0xff : undefined;
+  if (typeof code === "number") return code & 0xff;
+
+  const message = (error as { message?: unknown }).message;
+  if (typeof message !== "string") return undefined;
+  return MESSAGE_CODES.find(([text]) => message.includes(text))?.[1];
 }
 
 /** Runs `work` inside `BEGIN IMMEDIATE` … `COMMIT`, rolling back on error. */
