@@ -5,6 +5,7 @@ import { describePostCallEvent } from "../elevenlabs/events.ts";
 import { verifySignature } from "../elevenlabs/signature.ts";
 import { destinationsFor } from "../destinations.ts";
 import { maskPhoneNumber } from "../phone.ts";
+import { separateAudio } from "../store/audio.ts";
 import type { AppContext, WebhookRecord } from "./app_context.ts";
 import { handleInitiation } from "./initiation.ts";
 import { jsonError } from "./responses.ts";
@@ -79,11 +80,13 @@ async function handleConversationEnd(
     ? `${fields.type}:${fields.conversationId}`
     : `${fields.type}:sha256:${await sha256Hex(read.bytes)}`;
   const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
+  const audio = separateAudio(fields.type, read.text, read.json);
   try {
     const result = await app.writer.write({
       fields,
       dedupKey,
-      body: read.text,
+      body: audio?.body ?? read.text,
+      audio,
       destinations: destinationsFor(app.destinations, fields.type),
     });
     return finish(

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { newId } from "../ids.ts";
+import { restoreAudio } from "./audio.ts";
 import { transaction } from "./database.ts";
 
 /**
@@ -99,9 +100,10 @@ export class DeliveryQueue {
         ORDER BY next_attempt_at
         LIMIT ?4)
       RETURNING id, event_id, destination, attempts`);
-    this.#loadEvent = database.prepare(
-      "SELECT type, body FROM events WHERE id = ?",
-    );
+    this.#loadEvent = database.prepare(`
+      SELECT e.type, e.body, a.mp3, a.base64_offset
+      FROM events e LEFT JOIN event_audio a ON a.event_id = e.id
+      WHERE e.id = ?`);
     this.#insertAttempt = database.prepare(`
       INSERT INTO outbound_attempts (delivery_id, attempt, started_at,
         duration_ms, status, error, response_excerpt)
@@ -146,6 +148,8 @@ export class DeliveryQueue {
       const event = this.#loadEvent.get(row.event_id) as {
         type: string;
         body: string;
+        mp3: Uint8Array | null;
+        base64_offset: number | null;
       };
       return {
         id: row.id,
@@ -153,7 +157,9 @@ export class DeliveryQueue {
         destination: row.destination,
         attempts: row.attempts,
         eventType: event.type,
-        body: event.body,
+        body: event.mp3 === null
+          ? event.body
+          : restoreAudio(event.body, event.mp3, Number(event.base64_offset)),
       };
     });
   }

@@ -8,8 +8,13 @@ export interface NewEvent {
   fields: EventFields;
   /** Same key, same event: a repeat is answered as a duplicate. */
   dedupKey: string;
-  /** The request body exactly as received. */
+  /**
+   * The request body exactly as received, or with `data.full_audio` emptied
+   * when `audio` carries the MP3.
+   */
   body: string;
+  /** The MP3 taken out of a large audio body; see `separateAudio`. */
+  audio?: { mp3: Uint8Array; base64Offset: number };
   /** For initiation requests, the answer to repeat for the same call. */
   initResponse?: string;
   destinations: readonly string[];
@@ -62,6 +67,7 @@ export class EventWriter {
   readonly #insertEvent: StatementSync;
   readonly #findEvent: StatementSync;
   readonly #insertDelivery: StatementSync;
+  readonly #insertAudio: StatementSync;
 
   constructor(
     private readonly database: DatabaseSync,
@@ -81,6 +87,9 @@ export class EventWriter {
       INSERT INTO deliveries (id, event_id, destination, state, attempts,
         next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)`);
+    this.#insertAudio = database.prepare(
+      "INSERT INTO event_audio (event_id, mp3, base64_offset) VALUES (?, ?, ?)",
+    );
   }
 
   /** Queues an event for the next commit; settles after that commit. */
@@ -188,6 +197,13 @@ export class EventWriter {
       };
     }
 
+    if (event.audio) {
+      this.#insertAudio.run(
+        inserted.id,
+        event.audio.mp3,
+        event.audio.base64Offset,
+      );
+    }
     const deliveryIds = event.destinations.map((destination) => {
       const deliveryId = newId("msg", now);
       this.#insertDelivery.run(

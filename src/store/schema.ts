@@ -59,4 +59,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbound_attempts_delivery ON outbound_attempts (delivery_id);
   `,
+  // Retention and audio. `redacted_at` records when the redaction job went
+  // over an event, blanking its conversation content where the type has
+  // any. The partial index lets the hourly job find the events still to
+  // redact without reading those already done.
+  // `event_audio` keeps the decoded MP3 of a large `post_call_audio` event;
+  // `events.body` then holds `full_audio` as "" and `base64_offset` is where,
+  // in UTF-16 code units, the base64 text goes back to rebuild the original.
+  `
+  ALTER TABLE events ADD COLUMN redacted_at INTEGER;
+  CREATE INDEX events_unredacted ON events (received_at)
+    WHERE redacted_at IS NULL;
+
+  CREATE TABLE event_audio (
+    event_id TEXT PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
+    mp3 BLOB NOT NULL,
+    base64_offset INTEGER NOT NULL
+  );
+  `,
 ];
