@@ -21,6 +21,8 @@ export interface Config {
   signatureToleranceSeconds: number;
   maxBodyBytes: number;
   retentionDays: number;
+  /** Days after which transcripts and audio are blanked; 0 turns it off. */
+  redactAfterDays: number;
   logLevel: LogLevelName;
 }
 
@@ -61,6 +63,11 @@ export const ENVIRONMENT_VARIABLES = [
     "RETENTION_DAYS",
     "90",
     "days to keep events and finished deliveries; 0 keeps all",
+  ],
+  [
+    "REDACT_AFTER_DAYS",
+    "0",
+    "days after which transcripts, summaries and audio are blanked; 0 never blanks them",
   ],
   ["LOG_LEVEL", "info", "debug, info, warn or error"],
 ] as const;
@@ -125,6 +132,7 @@ const environmentSchema = z.object({
   SIGNATURE_TOLERANCE_SECONDS: integerVariable(1800, 1, 7 * 24 * 3600),
   MAX_BODY_BYTES: integerVariable(33_554_432, 1024, 1024 * 1024 * 1024),
   RETENTION_DAYS: integerVariable(90, 0, 36_500),
+  REDACT_AFTER_DAYS: integerVariable(0, 0, 36_500),
   LOG_LEVEL: z.string().optional().transform((value, context) => {
     const level = (value ?? "").trim().toLowerCase() || "info";
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -136,6 +144,16 @@ const environmentSchema = z.object({
     }
     return level as LogLevelName;
   }),
+}).superRefine((values, context) => {
+  const retentionDays = values.RETENTION_DAYS;
+  if (retentionDays > 0 && values.REDACT_AFTER_DAYS > retentionDays) {
+    context.addIssue({
+      code: "custom",
+      path: ["REDACT_AFTER_DAYS"],
+      message:
+        `expected at most RETENTION_DAYS (${retentionDays}), because events are purged before they would be redacted`,
+    });
+  }
 });
 
 /**
@@ -170,6 +188,7 @@ export function parseConfig(environment: Record<string, string>): Config {
     signatureToleranceSeconds: values.SIGNATURE_TOLERANCE_SECONDS,
     maxBodyBytes: values.MAX_BODY_BYTES,
     retentionDays: values.RETENTION_DAYS,
+    redactAfterDays: values.REDACT_AFTER_DAYS,
     logLevel: values.LOG_LEVEL,
   };
 }
