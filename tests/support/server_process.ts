@@ -53,7 +53,15 @@ export async function spawnServer(
     return status.code;
   });
 
-  const url = await started.promise;
+  const startLimit = setTimeout(() => {
+    child.kill("SIGKILL");
+    started.reject(
+      new Error(
+        `server did not log "server started" within 20 s:\n${lines.join("\n")}`,
+      ),
+    );
+  }, 20_000);
+  const url = await started.promise.finally(() => clearTimeout(startLimit));
   return {
     url,
     lines,
