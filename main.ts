@@ -3,6 +3,10 @@ import {
   ENVIRONMENT_VARIABLES,
   parseConfig,
 } from "./src/config.ts";
+import { backupCommand } from "./src/cli/backup.ts";
+import { checkConfigCommand } from "./src/cli/check_config.ts";
+import { readEnvironment } from "./src/cli/environment.ts";
+import { purgeCommand } from "./src/cli/purge.ts";
 import { configureLogging, logger } from "./src/log.ts";
 import { createObserver } from "./src/observer.ts";
 import { startServer } from "./src/server.ts";
@@ -18,10 +22,13 @@ function helpText(): string {
   return [
     `asknewton-webhooks ${VERSION}: receives ElevenLabs webhooks, stores them, relays them.`,
     "",
-    "Usage: asknewton-webhooks [serve] [--help] [--version]",
+    "Usage: asknewton-webhooks [command] [--help] [--version]",
     "",
     "Commands:",
-    "  serve     start the HTTP server (the default)",
+    "  serve           start the HTTP server (the default)",
+    "  check-config    validate the environment and the JSON files it names, print what would run (secrets masked)",
+    "  backup <file>   write a consistent copy of DB_PATH to a new file while the server runs",
+    "  purge           purge and redact old events now, as the server does hourly",
     "",
     "Environment variables:",
     ...rows,
@@ -31,7 +38,7 @@ function helpText(): string {
 async function serve(): Promise<number> {
   let config;
   try {
-    config = parseConfig(Deno.env.toObject());
+    config = parseConfig(readEnvironment());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -96,8 +103,15 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
 
-  const [command = "serve"] = args;
+  const [command = "serve", ...rest] = args;
   if (command === "serve") return await serve();
+  if (command === "check-config") {
+    return await checkConfigCommand(readEnvironment());
+  }
+  if (command === "backup") {
+    return await backupCommand(rest, readEnvironment());
+  }
+  if (command === "purge") return await purgeCommand(readEnvironment());
   console.error(
     `unknown command "${command}"; run with --help to list commands`,
   );
