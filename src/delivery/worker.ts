@@ -102,11 +102,11 @@ export class DeliveryWorker {
 
   constructor(options: DeliveryWorkerOptions) {
     this.#options = {
-      random: Math.random,
-      leaseMarginMs: 30_000,
-      sweepIntervalMs: 5_000,
-      send: sendRequest,
       ...options,
+      random: options.random ?? Math.random,
+      leaseMarginMs: options.leaseMarginMs ?? 30_000,
+      sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
+      send: options.send ?? sendRequest,
       events: options.events ?? {},
     };
     for (const destination of options.destinations) {
