@@ -383,3 +383,44 @@ Deno.test("admin queue lists dead deliveries and breakers", async () => {
     assert.deepEqual(health.counts, queue.counts);
   });
 });
+
+Deno.test("slack gets a readable message and no audio", async () => {
+  await withDelivery(
+    [{ name: "slack", kind: "slack" }],
+    async (server, [slack]) => {
+      await server.postFixture("post_call_transcription.json");
+      await server.postFixture("post_call_audio.json");
+      await server.postFixture("call_initiation_failure_sip.json");
+      await server.context.worker.settle();
+
+      assert.equal(slack.received.length, 2);
+      const [call, failure] = slack.received.map((r) => JSON.parse(r.body));
+      assert.match(call.text, /Coverage for a family of two/);
+      assert.ok(Array.isArray(call.blocks));
+      assert.match(JSON.stringify(call), /\*{7}0987/);
+      assert.doesNotMatch(JSON.stringify(call), /15550100987/);
+      assert.doesNotMatch(JSON.stringify(call), /work visa and I need/);
+      assert.match(JSON.stringify(failure), /busy/i);
+      assert.equal(slack.received[0].headers.get("webhook-signature"), null);
+    },
+  );
+});
+
+Deno.test("replay refuses audio for slack", async () => {
+  await withDelivery(
+    [{ name: "crm" }, { name: "slack", kind: "slack" }],
+    async (server, [crm, slack]) => {
+      const posted = await server.postFixture("post_call_audio.json");
+      const { event_id: eventId } = await posted.json();
+      await server.context.worker.settle();
+      assert.equal(crm.received.length, 1);
+
+      const refused = await server.admin(`/events/replay/${eventId}`, {
+        method: "POST",
+        body: JSON.stringify({ destination: "slack" }),
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(slack.received.length, 0);
+    },
+  );
+});

@@ -339,12 +339,11 @@ export class DeliveryWorker {
     const { now, send } = this.#options;
     const startedAt = now();
     const started = performance.now();
-    const request = buildOutboundRequest(destination, delivery, startedAt);
+    const built = this.#buildRequest(destination, delivery, startedAt);
+    const request = typeof built === "string" ? undefined : built;
     const result: TransportResult = request
       ? await send(request, destination.timeoutMs, this.#abort.signal)
-      : {
-        error: `${destination.kind} does not take ${delivery.eventType} events`,
-      };
+      : { error: built as string };
     const durationMs = performance.now() - started;
 
     const breaker = this.#breakers.get(destination.name)!;
@@ -394,6 +393,24 @@ export class DeliveryWorker {
         ? resolution.nextAttemptAt
         : undefined,
     });
+  }
+
+  /**
+   * Builds the request, or returns why it cannot be built. Such a delivery
+   * can never succeed, so the caller treats it as a permanent error instead
+   * of letting its lease expire and retrying it forever.
+   */
+  #buildRequest(
+    destination: Destination,
+    delivery: ClaimedDelivery,
+    nowMs: number,
+  ): OutboundRequest | string {
+    try {
+      return buildOutboundRequest(destination, delivery, nowMs) ??
+        `${destination.kind} does not take ${delivery.eventType} events`;
+    } catch (error) {
+      return `cannot build the request: ${(error as Error).message}`;
+    }
   }
 
   #resolve(
