@@ -19,8 +19,9 @@ import {
   type TransportResult,
 } from "./http_transport.ts";
 import { buildOutboundRequest } from "./outbound_request.ts";
+import { SQLITE_BUSY, sqliteErrorCode } from "../store/database.ts";
 
-/** How one attempt ended, as the worker reports it to the edge. */
+/** Outcome of one attempt, as the worker reports it to the edge. */
 export interface AttemptReport {
   deliveryId: string;
   eventId: string;
@@ -73,7 +74,8 @@ export interface BreakerStatus {
   snapshot: CircuitBreakerSnapshot;
 }
 
-const LONGEST_SLEEP_MS = 60_000;
+const MAX_SLEEP_MS = 60_000;
+const BUSY_RETRY_MS = 50;
 
 /**
  * Delivers queued deliveries to their destinations. It wakes when an event
@@ -221,7 +223,7 @@ export class DeliveryWorker {
   #sleepUntil(wakeAt: number): Promise<void> {
     const delayMs = Math.min(
       Math.max(0, wakeAt - this.#options.now()),
-      LONGEST_SLEEP_MS,
+      MAX_SLEEP_MS,
     );
     return new Promise((resolve) => {
       const finish = () => {
@@ -455,8 +457,17 @@ export class DeliveryWorker {
       this.#options.queue.resolve(completions, now);
       this.#options.queue.release(releases, now);
     } catch (error) {
-      // The deliveries stay in flight; their leases expire and the sweeper
-      // returns them to pending, so nothing is lost, only retried.
+      if (sqliteErrorCode(error) === SQLITE_BUSY && !this.#stopping) {
+        // Another process holds the write lock, as a backup does: try again
+        // shortly rather than resend these deliveries after their leases.
+        this.#completions.unshift(...completions);
+        this.#releases.unshift(...releases);
+        this.#flushScheduled = true;
+        setTimeout(() => this.#flush(), BUSY_RETRY_MS);
+        return;
+      }
+      // The deliveries stay in flight until their leases expire. Then the
+      // sweeper returns them to pending, so they are sent again, not lost.
       this.#options.events.loopFailed?.(error);
     }
     this.wake();
