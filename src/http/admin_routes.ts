@@ -4,7 +4,9 @@ import { z } from "zod";
 import { destinationsFor } from "../destinations.ts";
 import type { BreakerStatus } from "../delivery/worker.ts";
 import { isoTime } from "../store/event_queries.ts";
+import { queuePage } from "../ui/queue_actions.ts";
 import type { AppContext } from "./app_context.ts";
+import { prefersHtml } from "./browser_request.ts";
 import { jsonError } from "./responses.ts";
 
 const replayEventSchema = z.object({
@@ -117,6 +119,8 @@ export function adminRoutes(app: AppContext): Hono {
   });
 
   routes.get("/admin/queue", (c) => {
+    // Browsers get the dashboard page; scripts and a missing Accept get JSON.
+    if (prefersHtml(c)) return queuePage(c, app);
     const destination = c.req.query("destination") || undefined;
     return c.json({
       ...queueOverview(app),

@@ -5,7 +5,13 @@ import { adminRoutes, queueOverview } from "./admin_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
 import { healthRoutes } from "./health_routes.ts";
 import { jsonError } from "./responses.ts";
+import { AdminSessions } from "./session.ts";
 import { webhookRoutes } from "./webhook_routes.ts";
+import { assetRoutes } from "../ui/assets.ts";
+import { eventPages } from "../ui/event_pages.ts";
+import { pageHeaders } from "../ui/page_headers.ts";
+import { queueActions } from "../ui/queue_actions.ts";
+import { signInRoutes } from "../ui/sign_in_routes.ts";
 
 /** Errors the app answered with 500, reported to the edge for logging. */
 export type UnhandledErrorListener = (error: unknown, path: string) => void;
@@ -20,10 +26,23 @@ export function createApp(
   app.route("/", healthRoutes(context));
   app.route("/webhooks/eleven", webhookRoutes(context));
 
-  app.use("/events", requireAdmin(context.config.adminToken));
-  app.use("/events/*", requireAdmin(context.config.adminToken));
-  app.use("/admin/*", requireAdmin(context.config.adminToken));
+  // Security headers for the admin pages, then the routes that respond
+  // without a session: Hono runs handlers in the order they were added, so
+  // these respond before the guard below is reached.
+  const sessions = new AdminSessions(context.config.adminToken, context.now);
+  const headers = pageHeaders();
+  app.use("/events/ui", headers);
+  app.use("/events/ui/*", headers);
+  app.use("/admin/*", headers);
+  app.route("/", assetRoutes());
+  app.route("/", signInRoutes(context, sessions));
+
+  app.use("/events", requireAdmin(context.config.adminToken, sessions));
+  app.use("/events/*", requireAdmin(context.config.adminToken, sessions));
+  app.use("/admin/*", requireAdmin(context.config.adminToken, sessions));
   app.route("/", adminRoutes(context));
+  app.route("/", eventPages(context));
+  app.route("/", queueActions(context));
   app.route("/events", eventRoutes(context));
   app.get("/health/resilience", (c) => c.json(queueOverview(context)));
 
