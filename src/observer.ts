@@ -8,6 +8,7 @@ import { logger } from "./log.ts";
 export function createObserver(): ServerObserver {
   const log = logger("http");
   const delivery = logger("delivery");
+  const retention = logger("retention");
   return {
     attemptFinished(report) {
       const fields = {
@@ -42,6 +43,20 @@ export function createObserver(): ServerObserver {
     },
     loopFailed(error) {
       delivery.error("delivery worker error", { error: String(error) });
+    },
+    retentionFinished(report) {
+      retention.info("retention purge finished", {
+        events: report.events,
+        deliveries: report.deliveries,
+        attempts: report.attempts,
+        audio: report.audio,
+        redacted: report.redacted,
+        kept_events: report.keptEvents,
+        duration_ms: Math.round(report.durationMs),
+      });
+    },
+    retentionFailed(error) {
+      retention.error("retention purge failed", { error: String(error) });
     },
     webhookHandled(record: WebhookRecord) {
       const fields = {

@@ -9,6 +9,7 @@ import { openDatabase } from "./store/database.ts";
 import { EventWriter } from "./store/event_writer.ts";
 import { DeliveryQueue } from "./store/delivery_queue.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
+import { RetentionJob } from "./store/retention_job.ts";
 
 /** Ways tests and `main.ts` shape a server beyond its configuration. */
 export interface ServerOptions {
@@ -29,6 +30,8 @@ export interface RunningServer {
   port: number;
   database: DatabaseSync;
   context: AppContext;
+  /** The hourly purge and redaction; it also ran once at start. */
+  retention: RetentionJob;
   /** Stops accepting, finishes requests in flight, closes the database. */
   shutdown(): Promise<void>;
 }
@@ -112,6 +115,14 @@ export async function startServer(
   }, app.fetch);
   const address = await listening.promise;
   worker.start();
+  const retention = new RetentionJob(database, {
+    now,
+    retentionDays: config.retentionDays,
+    redactAfterDays: config.redactAfterDays,
+    onFinished: (report) => observer.retentionFinished?.(report),
+    onFailed: (error) => observer.retentionFailed?.(error),
+  });
+  retention.start();
 
   const host = address.hostname.includes(":")
     ? `[${address.hostname}]`
@@ -121,7 +132,9 @@ export async function startServer(
     port: address.port,
     database,
     context,
+    retention,
     async shutdown() {
+      await retention.stop();
       await server.shutdown();
       await writer.drain();
       await worker.stop(options.deliveryDrainMs);

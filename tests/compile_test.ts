@@ -124,7 +124,7 @@ Deno.test("server runs with the compile permissions", async () => {
         body,
       },
     );
-    const metrics = await fetch(`${server.url}/metrics`);
+    const resilience = await fetch(`${server.url}/health/resilience`);
     const health = await fetch(`${server.url}/healthz`);
     const backupInside = await runMain(
       ["backup", "data/backup.db"],
@@ -138,7 +138,7 @@ Deno.test("server runs with the compile permissions", async () => {
     );
 
     assert.equal(stored.status, 200, await stored.text());
-    assert.equal(metrics.status, 200, await metrics.text());
+    assert.equal(resilience.status, 200, await resilience.text());
     assert.equal(health.status, 200, await health.text());
     assert.equal(backupInside.code, 0, backupInside.stderr);
     assert.match(backupInside.stdout, /1 events, integrity check ok/);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppContext } from "./app_context.ts";
 import { requireAdmin } from "./admin_auth.ts";
 import { adminRoutes, queueOverview } from "./admin_routes.ts";
+import { audioRoutes } from "./audio_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
 import { healthRoutes } from "./health_routes.ts";
 import { jsonError } from "./responses.ts";
@@ -44,6 +45,7 @@ export function createApp(
   app.route("/", eventPages(context));
   app.route("/", queueActions(context));
   app.route("/events", eventRoutes(context));
+  app.route("/events", audioRoutes(context));
   app.get("/health/resilience", (c) => c.json(queueOverview(context)));
 
   app.notFound((c) =>

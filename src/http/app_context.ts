@@ -5,6 +5,7 @@ import type { InitData } from "../init_data.ts";
 import type { EventWriter } from "../store/event_writer.ts";
 import type { DeliveryQueue } from "../store/delivery_queue.ts";
 import type { DeliveryWorker, WorkerEvents } from "../delivery/worker.ts";
+import type { RetentionReport } from "../store/retention.ts";
 
 /** How a webhook request ended; one label value per case. */
 export type WebhookOutcome =
@@ -38,6 +39,10 @@ export interface WebhookRecord {
  */
 export interface ServerObserver extends WorkerEvents {
   webhookHandled(record: WebhookRecord): void;
+  /** A retention run (purge and redaction) finished. */
+  retentionFinished?(report: RetentionReport): void;
+  /** A retention run failed; the next one is still scheduled. */
+  retentionFailed?(error: unknown): void;
 }
 
 /** Everything the routes need, built once at start. */
