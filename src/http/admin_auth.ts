@@ -1,6 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { isSameOrigin, prefersHtml, serverOrigin } from "./browser_request.ts";
+import {
+  describeOriginMismatch,
+  isSameOrigin,
+  prefersHtml,
+} from "./browser_request.ts";
 import { secretsEqual } from "./constant_time.ts";
 import { jsonError } from "./responses.ts";
 import { type AdminSessions, SESSION_COOKIE } from "./session.ts";
@@ -45,13 +49,10 @@ export function requireAdmin(
     const session = await sessions?.verify(getCookie(c, SESSION_COOKIE));
     if (!session) return unauthorized(c);
     if (!SAFE_METHODS.has(c.req.method) && !isSameOrigin(c)) {
-      const origin = c.req.header("origin");
       return jsonError(
         c,
         403,
-        `cross-site request rejected: Origin ${
-          origin === undefined ? "is missing" : JSON.stringify(origin)
-        }, expected ${serverOrigin(c)}`,
+        `cross-site request rejected: ${describeOriginMismatch(c)}`,
       );
     }
     await next();

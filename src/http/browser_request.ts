@@ -47,6 +47,16 @@ export function isSameOrigin(c: Context): boolean {
 }
 
 /**
+ * Describes why `isSameOrigin` failed, naming the `Origin` the request sent
+ * and the one expected.
+ */
+export function describeOriginMismatch(c: Context): string {
+  const origin = c.req.header("origin");
+  const sent = origin === undefined ? "is missing" : JSON.stringify(origin);
+  return `Origin ${sent}, expected ${serverOrigin(c)}`;
+}
+
+/**
  * Returns the client's IP address as the socket reports it, or `"unknown"` when the
  * app runs without a socket (`app.request` in tests). `X-Forwarded-For` is
  * not read, because any client can set it.

@@ -9,7 +9,9 @@ import { messageBox, plural, stateBadge, timeTag } from "./components.ts";
 import {
   callFactsOf,
   collectedDataOf,
+  type CollectedValue,
   criteriaOf,
+  type CriterionResult,
   rawJsonOf,
   summaryOf,
   transcriptOf,
@@ -107,68 +109,71 @@ function transcriptSection(event: EventDetail): Markup | "" {
   `;
 }
 
+function criteriaTable(criteria: CriterionResult[]): Markup | "" {
+  if (criteria.length === 0) return "";
+  const resultClass = (result: string) =>
+    ["success", "failure", "unknown"].includes(result)
+      ? ` result-${result}`
+      : "";
+
+  return html`
+    <h3>Evaluation criteria</h3>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Criterion</th>
+          <th scope="col">Result</th>
+          <th scope="col">Rationale</th>
+        </tr>
+      </thead>
+      <tbody>${criteria.map((item) =>
+        html`
+          <tr>
+            <td class="mono">${item.id}</td>
+            <td><span class="badge${resultClass(item.result)}">${item
+              .result}</span></td>
+            <td class="wrap">${item.rationale}</td>
+          </tr>
+        `
+      )}</tbody>
+    </table>
+  `;
+}
+
+function collectedTable(collected: CollectedValue[]): Markup | "" {
+  if (collected.length === 0) return "";
+  return html`
+    <h3>Data collected</h3>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Field</th>
+          <th scope="col">Value</th>
+          <th scope="col">Rationale</th>
+        </tr>
+      </thead>
+      <tbody>${collected.map((item) =>
+        html`
+          <tr>
+            <td class="mono">${item.id}</td>
+            <td class="wrap">${item.value}</td>
+            <td class="wrap">${item.rationale}</td>
+          </tr>
+        `
+      )}</tbody>
+    </table>
+  `;
+}
+
 function analysisSection(event: EventDetail): Markup | "" {
   const criteria = criteriaOf(event.body);
   const collected = collectedDataOf(event.body);
   if (criteria.length === 0 && collected.length === 0) return "";
 
-  const resultClass = (result: string) =>
-    ["success", "failure", "unknown"].includes(result)
-      ? ` result-${result}`
-      : "";
   return html`<section class="panel" aria-labelledby="analysis-heading">
 <h2 id="analysis-heading">Analysis</h2>
-${
-    criteria.length
-      ? html`
-        <h3>Evaluation criteria</h3>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Criterion</th>
-              <th scope="col">Result</th>
-              <th scope="col">Rationale</th>
-            </tr>
-          </thead>
-          <tbody>${criteria.map((item) =>
-            html`
-              <tr>
-                <td class="mono">${item.id}</td>
-                <td><span class="badge${resultClass(item.result)}">${item
-                  .result}</span></td>
-                <td class="wrap">${item.rationale}</td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      `
-      : ""
-  }
-${
-    collected.length
-      ? html`
-        <h3>Data collected</h3>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Field</th>
-              <th scope="col">Value</th>
-              <th scope="col">Rationale</th>
-            </tr>
-          </thead>
-          <tbody>${collected.map((item) =>
-            html`
-              <tr>
-                <td class="mono">${item.id}</td>
-                <td class="wrap">${item.value}</td>
-                <td class="wrap">${item.rationale}</td>
-              </tr>
-            `
-          )}</tbody>
-        </table>
-      `
-      : ""
-  }
+${criteriaTable(criteria)}
+${collectedTable(collected)}
 </section>`;
 }
 

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { destinationsFor } from "../destinations.ts";
 import type { AppContext } from "../http/app_context.ts";
@@ -28,6 +28,70 @@ function replayNotice(count: number | undefined): string | undefined {
   return `Replay queued ${plural(count, "new delivery", "new deliveries")}.`;
 }
 
+function showEventList(c: Context, app: AppContext) {
+  const parsed = parseEventFilters(c.req.query());
+  if (!parsed.ok) {
+    return renderEventListPage(c, 400, {
+      raw: parsed.raw,
+      error: parsed.error,
+    });
+  }
+
+  try {
+    const page = listEvents(app.database, parsed.filter);
+    return renderEventListPage(c, 200, { raw: parsed.raw, page });
+  } catch (error) {
+    if (!(error instanceof InvalidCursorError)) throw error;
+    return renderEventListPage(c, 400, {
+      raw: parsed.raw,
+      error:
+        "Page: this link's cursor is not valid. Start again from the newest events.",
+    });
+  }
+}
+
+function showEvent(c: Context, app: AppContext, id: string) {
+  const event = getEvent(app.database, id);
+  if (!event) {
+    return renderErrorPage(
+      c,
+      404,
+      "Event not found",
+      "No event has this id. Retention may have purged it.",
+    );
+  }
+
+  return renderEventDetailPage(c, {
+    event,
+    replayTargets: destinationsFor(app.destinations, event.type),
+    notice: replayNotice(countParameter(c.req.query("replayed"))) ??
+      retryNotice(countParameter(c.req.query("retried"))),
+  });
+}
+
+/** Replays the event to the destination the form names, or to all. */
+async function replayFromForm(c: Context, app: AppContext, id: string) {
+  const form = await c.req.parseBody();
+  const destination = typeof form.destination === "string"
+    ? form.destination || undefined
+    : undefined;
+
+  const result = replayEvent(app, id, destination);
+  if (!result.ok) {
+    return renderErrorPage(
+      c,
+      result.status,
+      "Replay failed",
+      `Cannot replay event ${id}: ${result.error}.`,
+    );
+  }
+  const count = result.deliveries.length;
+  return c.redirect(
+    `/events/ui/${encodeURIComponent(id)}?replayed=${count}`,
+    303,
+  );
+}
+
 /**
  * `GET /events/ui` (the events page), `GET /events/ui/:id` (one event) and
  * `POST /events/ui/:id/replay`, the form behind its replay button. Mount
@@ -35,77 +99,18 @@ function replayNotice(count: number | undefined): string | undefined {
  */
 export function eventPages(app: AppContext): Hono {
   const routes = new Hono();
-
-  routes.get("/events/ui", (c) => {
-    const parsed = parseEventFilters(c.req.query());
-    if (!parsed.ok) {
-      return renderEventListPage(c, 400, {
-        raw: parsed.raw,
-        error: parsed.error,
-      });
-    }
-    try {
-      const page = listEvents(app.database, parsed.filter);
-      return renderEventListPage(c, 200, { raw: parsed.raw, page });
-    } catch (error) {
-      if (!(error instanceof InvalidCursorError)) throw error;
-      return renderEventListPage(c, 400, {
-        raw: parsed.raw,
-        error:
-          "Page: this link's cursor is not valid. Start again from the newest events.",
-      });
-    }
+  const formLimit = bodyLimit({
+    maxSize: FORM_LIMIT_BYTES,
+    onError: (c) =>
+      jsonError(c, 413, `form is larger than ${FORM_LIMIT_BYTES} bytes`),
   });
 
-  routes.get("/events/ui/:id", (c) => {
-    const event = getEvent(app.database, c.req.param("id"));
-    if (!event) {
-      return renderErrorPage(
-        c,
-        404,
-        "Event not found",
-        "No event has this id. It may have been purged by retention.",
-      );
-    }
-    return renderEventDetailPage(c, {
-      event,
-      replayTargets: destinationsFor(app.destinations, event.type),
-      notice: replayNotice(countParameter(c.req.query("replayed"))) ??
-        retryNotice(countParameter(c.req.query("retried"))),
-    });
-  });
-
+  routes.get("/events/ui", (c) => showEventList(c, app));
+  routes.get("/events/ui/:id", (c) => showEvent(c, app, c.req.param("id")));
   routes.post(
     "/events/ui/:id/replay",
-    bodyLimit({
-      maxSize: FORM_LIMIT_BYTES,
-      onError: (c) =>
-        jsonError(c, 413, `form is larger than ${FORM_LIMIT_BYTES} bytes`),
-    }),
-    async (c) => {
-      const form = await c.req.parseBody();
-      const destination =
-        typeof form.destination === "string" && form.destination !== ""
-          ? form.destination
-          : undefined;
-      const id = c.req.param("id");
-      const result = replayEvent(app, id, destination);
-      if (!result.ok) {
-        return renderErrorPage(
-          c,
-          result.status,
-          "Replay failed",
-          `Cannot replay event ${id}: ${result.error}.`,
-        );
-      }
-      return c.redirect(
-        `/events/ui/${
-          encodeURIComponent(id)
-        }?replayed=${result.deliveries.length}`,
-        303,
-      );
-    },
+    formLimit,
+    (c) => replayFromForm(c, app, c.req.param("id")),
   );
-
   return routes;
 }

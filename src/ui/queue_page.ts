@@ -165,11 +165,38 @@ function deadRow(dead: DeadDelivery): Markup {
   `;
 }
 
+/** Counts the dead deliveries that "Retry all" would move. */
+function deadTotal(view: QueueView): number {
+  if (view.destinationFilter) {
+    return countOf(view, view.destinationFilter, "dead");
+  }
+  return view.counts.filter((count) => count.state === "dead")
+    .reduce((sum, count) => sum + count.count, 0);
+}
+
+function deadActions(view: QueueView, scope: string): Markup {
+  const returnTo = view.destinationFilter
+    ? `/admin/queue?destination=${encodeURIComponent(view.destinationFilter)}`
+    : "/admin/queue";
+  const all = plural(deadTotal(view), "dead delivery", "dead deliveries");
+
+  return html`
+    <input type="hidden" name="destination" value="${view.destinationFilter ??
+      ""}">
+    <input type="hidden" name="return_to" value="${returnTo}">
+    <div class="actions">
+      <button type="submit" name="scope" value="selected"
+        data-needs-selection>Retry selected</button>
+      <button type="submit" name="scope" value="all"
+        class="secondary">Retry all ${all}${scope}</button>
+      <span
+        class="muted">Showing the ${view.dead
+          .length} newest. A retry keeps the delivery's webhook-id.</span>
+    </div>
+  `;
+}
+
 function deadPanel(view: QueueView): Markup {
-  const total = view.destinationFilter
-    ? countOf(view, view.destinationFilter, "dead")
-    : view.counts.filter((count) => count.state === "dead")
-      .reduce((sum, count) => sum + count.count, 0);
   const scope = view.destinationFilter ? ` of ${view.destinationFilter}` : "";
   if (view.dead.length === 0) {
     return html`
@@ -185,44 +212,17 @@ function deadPanel(view: QueueView): Markup {
     <section class="panel" aria-labelledby="dead-heading">
       <h2 id="dead-heading">Dead letters</h2>
       <form method="post" action="/admin/queue/retry" data-selection>
-        <input type="hidden" name="destination" value="${view
-          .destinationFilter ?? ""}">
-        <input type="hidden" name="return_to" value="/admin/queue${view
-            .destinationFilter
-          ? `?destination=${encodeURIComponent(view.destinationFilter)}`
-          : ""}">
-        <div class="actions">
-          <button type="submit" name="scope" value="selected"
-            data-needs-selection>Retry selected</button>
-          <button type="submit" name="scope" value="all"
-            class="secondary">Retry all ${plural(
-              total,
-              "dead delivery",
-              "dead deliveries",
-            )}${scope}</button>
-          <span
-            class="muted">Showing the ${view.dead
-              .length} newest. A retry keeps the delivery's webhook-id.</span>
-        </div>
-        <div class="table-wrap">
-          <table class="cards">
-            <thead>
-              <tr>
-                <th
-                  scope="col"><input type="checkbox" data-select-all aria-label="Select all shown"></th>
-                <th scope="col">Delivery</th>
-                <th scope="col">Event</th>
-                <th scope="col">Destination</th>
-                <th scope="col" class="num">Attempts</th>
-                <th scope="col" class="num">Last status</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Dead since</th>
-                <th scope="col"><span class="visually-hidden">Action</span></th>
-              </tr>
-            </thead>
-            <tbody>${view.dead.map(deadRow)}</tbody>
-          </table>
-        </div>
+    ${deadActions(view, scope)}
+    <div class="table-wrap"><table class="cards">
+    <thead><tr>
+    <th scope="col"><input type="checkbox" data-select-all aria-label="Select all shown"></th>
+    <th scope="col">Delivery</th><th scope="col">Event</th><th scope="col">Destination</th>
+    <th scope="col" class="num">Attempts</th><th scope="col" class="num">Last status</th>
+    <th scope="col">Last error</th><th scope="col">Dead since</th>
+    <th scope="col"><span class="visually-hidden">Action</span></th>
+    </tr></thead>
+    <tbody>${view.dead.map(deadRow)}</tbody>
+    </table></div>
       </form>
     </section>
   `;

@@ -5,6 +5,7 @@ import { SIGN_IN_PATH } from "../http/admin_auth.ts";
 import type { AppContext } from "../http/app_context.ts";
 import {
   clientAddress,
+  describeOriginMismatch,
   isHttps,
   isSameOrigin,
   prefersHtml,
@@ -56,6 +57,92 @@ function signInFailure(
   });
 }
 
+/** What the sign-in handlers share. */
+interface SignInContext {
+  adminToken: string | undefined;
+  sessions: AdminSessions;
+  limiter: SignInLimiter;
+}
+
+const DISABLED_MESSAGE = "Admin pages are disabled: ADMIN_TOKEN is not set.";
+
+function showSignInForm(
+  c: Context,
+  adminToken: string | undefined,
+): Response | Promise<Response> {
+  const next = localPath(c.req.query("next"));
+  if (!adminToken) return signInFailure(c, 503, DISABLED_MESSAGE, next);
+
+  const notice = c.req.query("signed_out") === "1"
+    ? "You are signed out."
+    : undefined;
+  return renderSignInPage(c, 200, { next, notice });
+}
+
+/**
+ * Checks the posted token and starts a session. The limiter is consulted
+ * before the token is compared, so a blocked address learns nothing.
+ */
+async function signIn(c: Context, context: SignInContext): Promise<Response> {
+  const form = await c.req.parseBody();
+  const next = localPath(form.next);
+  if (!context.adminToken) {
+    return await signInFailure(c, 503, DISABLED_MESSAGE, next);
+  }
+  if (!isSameOrigin(c)) {
+    return jsonError(c, 403, `sign-in rejected: ${describeOriginMismatch(c)}`);
+  }
+
+  const address = clientAddress(c);
+  const waitMs = context.limiter.retryAfterMs(address);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    const message = `Too many failed sign-ins from this address. Try again in ${
+      formatDuration(seconds * 1000)
+    }.`;
+    return await signInFailure(c, 429, message, next, {
+      "Retry-After": String(seconds),
+    });
+  }
+  const token = typeof form.token === "string" ? form.token : "";
+  if (!token || !await secretsEqual(token, context.adminToken)) {
+    context.limiter.recordFailure(address);
+    const message = "The admin token is missing or wrong.";
+    return await signInFailure(c, 401, message, next);
+  }
+
+  context.limiter.reset(address);
+  const session = await context.sessions.issue();
+  setCookie(c, SESSION_COOKIE, session.cookieValue, {
+    ...cookieAttributes(c),
+    // Max-Age alone, counted by the browser's clock; the signed expiry
+    // inside the value is what the server enforces.
+    maxAge: SESSION_TTL_MS / 1000,
+  });
+  return c.redirect(next, 303);
+}
+
+/** Revokes the session, deletes the cookie and shows the sign-in form. */
+async function signOut(c: Context, sessions: AdminSessions): Promise<Response> {
+  if (!isSameOrigin(c)) {
+    return jsonError(c, 403, `sign-out rejected: ${describeOriginMismatch(c)}`);
+  }
+
+  const session = await sessions.verify(getCookie(c, SESSION_COOKIE));
+  if (session) sessions.revoke(session);
+  deleteCookie(c, SESSION_COOKIE, cookieAttributes(c));
+  return c.redirect(`${SIGN_IN_PATH}?signed_out=1`, 303);
+}
+
+function cookieAttributes(c: Context) {
+  return {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isHttps(c),
+  } as const;
+}
+
 /**
  * `GET` and `POST /admin/login` and `POST /admin/logout`. Signing in checks
  * the admin token once and sets an HttpOnly, SameSite=Strict session cookie
@@ -65,108 +152,19 @@ function signInFailure(
  */
 export function signInRoutes(app: AppContext, sessions: AdminSessions): Hono {
   const routes = new Hono();
-  const limiter = new SignInLimiter({ now: app.now });
-  const adminToken = app.config.adminToken;
+  const context: SignInContext = {
+    adminToken: app.config.adminToken,
+    sessions,
+    limiter: new SignInLimiter({ now: app.now }),
+  };
   const formLimit = bodyLimit({
     maxSize: FORM_LIMIT_BYTES,
     onError: (c) =>
       jsonError(c, 413, `form is larger than ${FORM_LIMIT_BYTES} bytes`),
   });
 
-  routes.get(SIGN_IN_PATH, (c) => {
-    const next = localPath(c.req.query("next"));
-    if (!adminToken) {
-      return signInFailure(
-        c,
-        503,
-        "Admin pages are disabled: ADMIN_TOKEN is not set.",
-        next,
-      );
-    }
-    const notice = c.req.query("signed_out") === "1"
-      ? "You are signed out."
-      : undefined;
-    return renderSignInPage(c, 200, { next, notice });
-  });
-
-  routes.post(SIGN_IN_PATH, formLimit, async (c) => {
-    const form = await c.req.parseBody();
-    const next = localPath(form.next);
-    if (!adminToken) {
-      return signInFailure(
-        c,
-        503,
-        "Admin pages are disabled: ADMIN_TOKEN is not set.",
-        next,
-      );
-    }
-    if (!isSameOrigin(c)) {
-      return jsonError(
-        c,
-        403,
-        "sign-in rejected: the form must be sent from this server's own page",
-      );
-    }
-
-    const address = clientAddress(c);
-    const waitMs = limiter.retryAfterMs(address);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      return signInFailure(
-        c,
-        429,
-        `Too many failed sign-ins from this address. Try again in ${
-          formatDuration(seconds * 1000)
-        }.`,
-        next,
-        { "Retry-After": String(seconds) },
-      );
-    }
-    if (
-      typeof form.token !== "string" ||
-      !await secretsEqual(form.token, adminToken)
-    ) {
-      limiter.recordFailure(address);
-      return signInFailure(
-        c,
-        401,
-        "The admin token is missing or wrong.",
-        next,
-      );
-    }
-
-    limiter.reset(address);
-    const session = await sessions.issue();
-    setCookie(c, SESSION_COOKIE, session.cookieValue, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: isHttps(c),
-      // Max-Age alone, counted by the browser's clock; the signed expiry
-      // inside the value is what the server enforces.
-      maxAge: SESSION_TTL_MS / 1000,
-    });
-    return c.redirect(next, 303);
-  });
-
-  routes.post("/admin/logout", formLimit, async (c) => {
-    if (!isSameOrigin(c)) {
-      return jsonError(
-        c,
-        403,
-        "sign-out rejected: the form must be sent from this server's own page",
-      );
-    }
-    const session = await sessions.verify(getCookie(c, SESSION_COOKIE));
-    if (session) sessions.revoke(session);
-    deleteCookie(c, SESSION_COOKIE, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: isHttps(c),
-    });
-    return c.redirect(`${SIGN_IN_PATH}?signed_out=1`, 303);
-  });
-
+  routes.get(SIGN_IN_PATH, (c) => showSignInForm(c, context.adminToken));
+  routes.post(SIGN_IN_PATH, formLimit, (c) => signIn(c, context));
+  routes.post("/admin/logout", formLimit, (c) => signOut(c, sessions));
   return routes;
 }
