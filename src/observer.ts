@@ -9,6 +9,7 @@ export function createObserver(): ServerObserver {
   const log = logger("http");
   const delivery = logger("delivery");
   const retention = logger("retention");
+  const admin = logger("admin");
   return {
     attemptFinished(report) {
       const fields = {
@@ -57,6 +58,15 @@ export function createObserver(): ServerObserver {
     },
     retentionFailed(error) {
       retention.error("retention purge failed", { error: String(error) });
+    },
+    adminSignIn(record) {
+      const fields = {
+        outcome: record.outcome,
+        client_address: record.clientAddress,
+      };
+      if (record.outcome === "signed_in" || record.outcome === "signed_out") {
+        admin.info("admin session changed", fields);
+      } else admin.warn("admin sign-in failed", fields);
     },
     webhookHandled(record: WebhookRecord) {
       const fields = {

@@ -4,6 +4,7 @@ import { AdminSessions, SESSION_TTL_MS } from "../src/http/session.ts";
 import { SignInLimiter } from "../src/http/sign_in_limiter.ts";
 import { assertJsonError } from "./support/assertions.ts";
 import { ADMIN_TOKEN } from "./support/fixtures.ts";
+import { spawnServer } from "./support/server_process.ts";
 import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 const HTML = "text/html,application/xhtml+xml,*/*;q=0.8";
@@ -421,4 +422,48 @@ Deno.test("assets are served without a session", async () => {
     const missing = await fetch(`${server.url}/admin/assets/__proto__`);
     await assertJsonError(missing, 404);
   });
+});
+
+Deno.test("sign-in outcomes are logged without tokens", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "asknewton-signin-log-" });
+  const server = await spawnServer({
+    ADMIN_TOKEN,
+    DB_PATH: `${folder}/asknewton.db`,
+  });
+  const wrongToken = "wrong-token-for-the-log-0001";
+  const post = (token: string) =>
+    fetch(`${server.url}/admin/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: server.url },
+      body: new URLSearchParams({ token }),
+    });
+  try {
+    const wrong = await post(wrongToken);
+    await wrong.body?.cancel();
+    assert.equal(wrong.status, 401);
+    const right = await post(ADMIN_TOKEN);
+    await right.body?.cancel();
+    assert.equal(right.status, 303);
+  } finally {
+    server.kill();
+    await server.exited;
+    await Deno.remove(folder, { recursive: true });
+  }
+
+  const records = server.lines
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line))
+    .filter((record) => record.logger === "asknewton.admin");
+  assert.deepEqual(
+    records.map((record) => [record.message, record.properties.outcome]),
+    [
+      ["admin sign-in failed", "wrong_token"],
+      ["admin session changed", "signed_in"],
+    ],
+  );
+  assert.equal(records[0].properties.client_address, "127.0.0.1");
+  const output = server.lines.join("\n");
+  assert.equal(output.includes(ADMIN_TOKEN), false, "admin token logged");
+  assert.equal(output.includes(wrongToken), false, "wrong token logged");
 });

@@ -33,6 +33,13 @@ export interface WebhookRecord {
   error?: unknown;
 }
 
+/** How a request to the admin sign-in or sign-out form ended. */
+export interface AdminSignInRecord {
+  outcome: "signed_in" | "wrong_token" | "rate_limited" | "signed_out";
+  /** The client's IP address as the socket reports it. */
+  clientAddress: string;
+}
+
 /**
  * Callbacks through which routes and the delivery worker report what
  * happened; the edge turns them into log lines and metrics.
@@ -43,6 +50,8 @@ export interface ServerObserver extends WorkerEvents {
   retentionFinished?(report: RetentionReport): void;
   /** A retention run failed; the next one is still scheduled. */
   retentionFailed?(error: unknown): void;
+  /** Someone signed in or out of the admin pages, or failed to sign in. */
+  adminSignIn?(record: AdminSignInRecord): void;
 }
 
 /** Everything the routes need, built once at start. */

@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SIGN_IN_PATH } from "../http/admin_auth.ts";
-import type { AppContext } from "../http/app_context.ts";
+import type { AdminSignInRecord, AppContext } from "../http/app_context.ts";
 import {
   clientAddress,
   describeOriginMismatch,
@@ -62,6 +62,7 @@ interface SignInContext {
   adminToken: string | undefined;
   sessions: AdminSessions;
   limiter: SignInLimiter;
+  report: (record: AdminSignInRecord) => void;
 }
 
 const DISABLED_MESSAGE = "Admin pages are disabled: ADMIN_TOKEN is not set.";
@@ -96,6 +97,7 @@ async function signIn(c: Context, context: SignInContext): Promise<Response> {
   const address = clientAddress(c);
   const waitMs = context.limiter.retryAfterMs(address);
   if (waitMs > 0) {
+    context.report({ outcome: "rate_limited", clientAddress: address });
     const seconds = Math.ceil(waitMs / 1000);
     const message = `Too many failed sign-ins from this address. Try again in ${
       formatDuration(seconds * 1000)
@@ -107,11 +109,13 @@ async function signIn(c: Context, context: SignInContext): Promise<Response> {
   const token = typeof form.token === "string" ? form.token : "";
   if (!token || !await secretsEqual(token, context.adminToken)) {
     context.limiter.recordFailure(address);
+    context.report({ outcome: "wrong_token", clientAddress: address });
     const message = "The admin token is missing or wrong.";
     return await signInFailure(c, 401, message, next);
   }
 
   context.limiter.reset(address);
+  context.report({ outcome: "signed_in", clientAddress: address });
   const session = await context.sessions.issue();
   setCookie(c, SESSION_COOKIE, session.cookieValue, {
     ...cookieAttributes(c),
@@ -123,13 +127,16 @@ async function signIn(c: Context, context: SignInContext): Promise<Response> {
 }
 
 /** Revokes the session, deletes the cookie and shows the sign-in form. */
-async function signOut(c: Context, sessions: AdminSessions): Promise<Response> {
+async function signOut(c: Context, context: SignInContext): Promise<Response> {
   if (!isSameOrigin(c)) {
     return jsonError(c, 403, `sign-out rejected: ${describeOriginMismatch(c)}`);
   }
 
-  const session = await sessions.verify(getCookie(c, SESSION_COOKIE));
-  if (session) sessions.revoke(session);
+  const session = await context.sessions.verify(getCookie(c, SESSION_COOKIE));
+  if (session) {
+    context.sessions.revoke(session);
+    context.report({ outcome: "signed_out", clientAddress: clientAddress(c) });
+  }
   deleteCookie(c, SESSION_COOKIE, cookieAttributes(c));
   return c.redirect(`${SIGN_IN_PATH}?signed_out=1`, 303);
 }
@@ -156,6 +163,7 @@ export function signInRoutes(app: AppContext, sessions: AdminSessions): Hono {
     adminToken: app.config.adminToken,
     sessions,
     limiter: new SignInLimiter({ now: app.now }),
+    report: (record) => app.observer.adminSignIn?.(record),
   };
   const formLimit = bodyLimit({
     maxSize: FORM_LIMIT_BYTES,
@@ -165,6 +173,6 @@ export function signInRoutes(app: AppContext, sessions: AdminSessions): Hono {
 
   routes.get(SIGN_IN_PATH, (c) => showSignInForm(c, context.adminToken));
   routes.post(SIGN_IN_PATH, formLimit, (c) => signIn(c, context));
-  routes.post("/admin/logout", formLimit, (c) => signOut(c, sessions));
+  routes.post("/admin/logout", formLimit, (c) => signOut(c, context));
   return routes;
 }
