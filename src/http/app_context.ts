@@ -33,7 +33,7 @@ export interface WebhookRecord {
   error?: unknown;
 }
 
-/** How a request to the admin sign-in or sign-out form ended. */
+/** Outcome of a request to the admin sign-in or sign-out form. */
 export interface AdminSignInRecord {
   outcome: "signed_in" | "wrong_token" | "rate_limited" | "signed_out";
   /** The client's IP address as the socket reports it. */

@@ -57,7 +57,7 @@ function signInFailure(
   });
 }
 
-/** What the sign-in handlers share. */
+/** Dependencies that the sign-in handlers share. */
 interface SignInContext {
   adminToken: string | undefined;
   sessions: AdminSessions;
