@@ -338,6 +338,33 @@ Deno.test("admin pages in Chromium", async (t) => {
       assert.match(empty ?? "", /^No dead deliveries/);
     });
 
+    await t.step("keyboard starts at the skip link", async () => {
+      await page.goto(`${server.url}/events/ui`);
+      await page.keyboard.press("Tab");
+      const first = await page.evaluate(
+        "document.activeElement.textContent",
+      ) as string;
+      assert.equal(first, "Skip to content");
+      await page.keyboard.press("Tab");
+      const second = await page.evaluate(
+        "document.activeElement.textContent",
+      ) as string;
+      assert.equal(second, "AskNewton webhooks");
+    });
+
+    await t.step("phone width needs no sideways scroll", async () => {
+      await page.setViewport({ width: 390, height: 844 });
+      const pages = ["/events/ui", `/events/ui/${ids.hostile}`, "/admin/queue"];
+      for (const path of pages) {
+        await page.goto(`${server.url}${path}`);
+        const width = await page.evaluate(
+          "document.documentElement.scrollWidth",
+        ) as number;
+        assert.ok(width <= 390, `${path} is ${width} px wide`);
+      }
+      await page.setViewport(LAPTOP);
+    });
+
     await t.step("cross-site POST with the cookie is 403", async () => {
       const cookies = await rig.browser.cookies();
       const session = cookies.find((cookie) =>
