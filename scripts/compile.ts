@@ -20,7 +20,7 @@
 
 import { ENVIRONMENT_VARIABLES } from "../src/config.ts";
 
-/** Where the executable is written, relative to the repository root. */
+/** Path of the executable, relative to the repository root. */
 export const OUTPUT_PATH = "dist/asknewton-webhooks";
 
 /** What a build depends on, read from the build machine's environment. */
@@ -60,7 +60,7 @@ export function permissionFlags(settings: CompileSettings): string[] {
   ];
 }
 
-/** The `deno` command line and environment of one build. */
+/** Builds the `deno` command line and environment of one build. */
 export function compileCommand(settings: CompileSettings): {
   args: string[];
   env: Record<string, string>;

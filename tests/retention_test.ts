@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 const DAY_MS = 24 * 3_600_000;
 
-/** A fake clock that tests move by hand. */
+/** Returns a fake clock that tests move by hand. */
 function fakeClock() {
   let nowMs = Date.now();
   return {

@@ -7,7 +7,7 @@ import {
 } from "../destinations.ts";
 import { type InitData, InitDataError, parseInitData } from "../init_data.ts";
 
-/** What `check-config` found: problems, or a summary of what will run. */
+/** Result of `check-config`: the problems, or a summary of what would run. */
 export interface ConfigurationReport {
   /** One line per problem, naming the variable or file; no secret values. */
   problems: string[];

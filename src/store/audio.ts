@@ -3,8 +3,8 @@ import type { DatabaseSync } from "node:sqlite";
 /**
  * Shortest `data.full_audio` text, in characters, that is stored apart from
  * the body. A real call sends about 1.3 MB of base64 a minute, so nearly
- * every real audio event is split; shorter ones stay inline, where scanning
- * them costs little.
+ * every real audio event is split. Shorter recordings stay inline, because
+ * scanning them costs little.
  */
 export const AUDIO_SPLIT_MIN_CHARS = 64 * 1024;
 
@@ -13,7 +13,7 @@ export interface SeparatedAudio {
   /** The body with `data.full_audio` emptied to "", still valid JSON. */
   body: string;
   mp3: Uint8Array;
-  /** Where the base64 text goes back into `body`, in UTF-16 code units. */
+  /** Offset in `body` where the base64 text goes back, in UTF-16 code units. */
   base64Offset: number;
 }
 

@@ -1,7 +1,7 @@
 import { backup, DatabaseSync } from "node:sqlite";
 import { LOCK_WAIT_MS } from "./database.ts";
 
-/** What a finished backup holds. */
+/** Summary of a finished backup. */
 export interface BackupResult {
   /** Size of the backup file, in bytes. */
   bytes: number;

@@ -1,7 +1,7 @@
 /**
- * What redaction blanks: the words of a conversation and everything derived
- * from them, while ids, times, durations, costs, phone numbers, outcomes
- * and the rest of the metadata stay. Blanked strings become "" and
+ * Redaction of conversation content: the words of a conversation and
+ * everything derived from them are blanked, while ids, times, durations,
+ * costs, phone numbers, outcomes and the rest of the metadata stay. Blanked strings become "" and
  * collected values become null, so every body stays valid JSON of the same
  * shape and consumers that read fields keep working.
  *
@@ -41,7 +41,7 @@ export function redactBody(type: string, body: string): string | undefined {
 }
 
 /**
- * Blanks `last_call_summary` in a stored initiation answer, which carries
+ * Blanks `last_call_summary` in a stored initiation response, which carries
  * the summary of the caller's previous call. Returns undefined when there
  * is nothing to blank.
  */
@@ -99,7 +99,7 @@ function blankString(object: JsonObject, key: string): boolean {
   return true;
 }
 
-/** The objects in an array, or in the values of an object map. */
+/** Collects the objects in an array, or in the values of an object map. */
 function objectsIn(value: unknown): JsonObject[] {
   const items = Array.isArray(value)
     ? value

@@ -29,7 +29,7 @@ export interface RetentionOptions extends RetentionSettings {
   signal?: AbortSignal;
 }
 
-/** What one retention run removed and changed. */
+/** Counts of what one retention run removed and changed. */
 export interface RetentionReport {
   /** Events purged. */
   events: number;
@@ -52,8 +52,8 @@ export interface RetentionReport {
 
 /**
  * Purges expired events, then redacts the conversation content of the
- * remaining old ones, in small transactions with a pause for the event
- * loop between them, so webhooks never wait long behind it.
+ * remaining old ones. The work runs in small transactions with a pause for
+ * the event loop between them, so a webhook waits behind one batch at most.
  *
  * An event is purged only when none of its deliveries is `pending`,
  * `in_flight` or `dead`: dead deliveries stay until a replay sends them,

@@ -63,9 +63,10 @@ export const MIGRATIONS: readonly string[] = [
   // over an event, blanking its conversation content where the type has
   // any. The partial index lets the hourly job find the events still to
   // redact without reading those already done.
-  // `event_audio` keeps the decoded MP3 of a large `post_call_audio` event;
-  // `events.body` then holds `full_audio` as "" and `base64_offset` is where,
-  // in UTF-16 code units, the base64 text goes back to rebuild the original.
+  // `event_audio` keeps the decoded MP3 of a large `post_call_audio` event.
+  // `events.body` then contains `full_audio` as "", and `base64_offset` is
+  // where, in UTF-16 code units, the base64 text goes back to rebuild the
+  // original.
   `
   ALTER TABLE events ADD COLUMN redacted_at INTEGER;
   CREATE INDEX events_unredacted ON events (received_at)
