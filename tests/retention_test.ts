@@ -10,6 +10,7 @@ import {
   startDestination,
   type TestDestination,
 } from "./support/destination.ts";
+import { spawnServer } from "./support/server_process.ts";
 import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 const DAY_MS = 24 * 3_600_000;
@@ -165,6 +166,24 @@ Deno.test("purge takes a replayed dead event next time", async () => {
     assert.equal(eventExists(server, eventId), false);
     assert.equal(report?.events, 1);
     assert.equal(report?.attempts, 2);
+  });
+});
+
+Deno.test("purge removes stored audio with its event", async () => {
+  await withRetentionServer({}, async (server, _crm, clock) => {
+    const today = clock.now();
+    clock.set(today - 100 * DAY_MS);
+    const posted = await server.postEnd(await audioBody(fakeMp3(200_000)));
+    const { event_id: eventId } = await posted.json();
+    await server.context.worker.settle();
+    assert.equal(audioRows(server, eventId), 1);
+
+    clock.set(today);
+    const report = await server.retention.runOnce();
+
+    assert.equal(eventExists(server, eventId), false);
+    assert.equal(audioRows(server, eventId), 0);
+    assert.equal(report?.audio, 1);
   });
 });
 
@@ -367,6 +386,34 @@ Deno.test("redaction removes stored audio", async () => {
       assert.match(answer.error, /redaction/);
     },
   );
+});
+
+Deno.test("server logs each retention run", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "asknewton-retention-" });
+  const server = await spawnServer({
+    DB_PATH: `${folder}/asknewton.db`,
+    REDACT_AFTER_DAYS: "30",
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    let line: string | undefined;
+    while (!line && Date.now() < deadline) {
+      line = server.lines.find((text) =>
+        text.includes('"retention purge finished"')
+      );
+      if (!line) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    assert.ok(line, server.lines.join("\n"));
+    const properties = JSON.parse(line).properties;
+    assert.equal(properties.events, 0);
+    assert.equal(properties.redacted, 0);
+    assert.equal(typeof properties.duration_ms, "number");
+  } finally {
+    server.kill();
+    await server.exited;
+    await Deno.remove(folder, { recursive: true });
+  }
 });
 
 async function initiate(
