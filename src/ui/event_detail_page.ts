@@ -187,7 +187,7 @@ function attemptRows(attempts: AttemptDetail[]): Markup {
           <td data-label="Duration" class="num">${attempt.duration_ms} ms</td>
           <td data-label="Status" class="num">${attempt.status ?? dash}</td>
           <td data-label="Error" class="wrap">${attempt.error ?? dash}</td>
-          <td data-label="Answer" class="mono excerpt">${attempt
+          <td data-label="Response" class="mono excerpt">${attempt
             .response_excerpt ?? dash}</td>
         </tr>
       `
@@ -221,7 +221,7 @@ function deliveryBlock(event: EventDetail, delivery: DeliveryDetail): Markup {
               <th scope="col" class="num">Duration</th>
               <th scope="col" class="num">Status</th>
               <th scope="col">Error</th>
-              <th scope="col">Answer excerpt</th>
+              <th scope="col">Response excerpt</th>
             </tr>
           </thead>
           <tbody>${attemptRows(delivery.attempt_log)}</tbody>

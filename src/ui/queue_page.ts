@@ -6,7 +6,6 @@ import type { DeadDelivery, QueueCount } from "../store/delivery_queue.ts";
 import {
   formatDuration,
   messageBox,
-  plural,
   stateBadge,
   timeTag,
 } from "./components.ts";
@@ -178,7 +177,7 @@ function deadActions(view: QueueView, scope: string): Markup {
   const returnTo = view.destinationFilter
     ? `/admin/queue?destination=${encodeURIComponent(view.destinationFilter)}`
     : "/admin/queue";
-  const all = plural(deadTotal(view), "dead delivery", "dead deliveries");
+  const total = deadTotal(view);
 
   return html`
     <input type="hidden" name="destination" value="${view.destinationFilter ??
@@ -188,7 +187,7 @@ function deadActions(view: QueueView, scope: string): Markup {
       <button type="submit" name="scope" value="selected"
         data-needs-selection>Retry selected</button>
       <button type="submit" name="scope" value="all"
-        class="secondary">Retry all ${all}${scope}</button>
+        class="secondary">Retry all dead${scope} (${total})</button>
       <span
         class="muted">Showing the ${view.dead
           .length} newest. A retry keeps the delivery's webhook-id.</span>
@@ -244,7 +243,8 @@ function attemptRow(attempt: RecentAttempt): Markup {
       )}</td>
       <td data-label="Duration" class="num">${attempt.duration_ms} ms</td>
       <td data-label="Error" class="wrap">${attempt.error ?? dash}</td>
-      <td data-label="Answer" class="mono excerpt">${attempt.response_excerpt ??
+      <td data-label="Response" class="mono excerpt">${attempt
+        .response_excerpt ??
         dash}</td>
     </tr>
   `;
@@ -267,7 +267,7 @@ ${
                 <th scope="col" class="num">Status</th>
                 <th scope="col" class="num">Duration</th>
                 <th scope="col">Error</th>
-                <th scope="col">Answer excerpt</th>
+                <th scope="col">Response excerpt</th>
               </tr>
             </thead>
             <tbody>${view.attempts.map(attemptRow)}</tbody>
