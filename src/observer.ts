@@ -1,5 +1,6 @@
 import type { ServerObserver, WebhookRecord } from "./http/app_context.ts";
 import { logger } from "./log.ts";
+import type { ServerMetrics } from "./metrics/server_metrics.ts";
 
 /**
  * Turns what the routes report into log lines. This is the one place where
@@ -83,6 +84,48 @@ export function createObserver(): ServerObserver {
       if (record.status >= 500) log.error("webhook handled", fields);
       else if (record.status >= 400) log.warn("webhook handled", fields);
       else log.info("webhook handled", fields);
+    },
+  };
+}
+
+/**
+ * Wraps an observer so every callback also updates `metrics`, before the
+ * wrapped observer runs. `startServer` wraps whatever observer it gets, so
+ * tests scrape the same numbers a running process does.
+ */
+export function withMetrics(
+  observer: ServerObserver,
+  metrics: ServerMetrics,
+): ServerObserver {
+  return {
+    webhookHandled(record) {
+      metrics.webhookHandled(record);
+      observer.webhookHandled(record);
+    },
+    attemptFinished(report) {
+      metrics.attemptFinished(report);
+      observer.attemptFinished?.(report);
+    },
+    breakerChanged(change) {
+      metrics.breakerChanged(change);
+      observer.breakerChanged?.(change);
+    },
+    leasesRecovered(count) {
+      metrics.leasesRecovered(count);
+      observer.leasesRecovered?.(count);
+    },
+    loopFailed(error) {
+      metrics.workerFailed();
+      observer.loopFailed?.(error);
+    },
+    retentionFinished(report) {
+      observer.retentionFinished?.(report);
+    },
+    retentionFailed(error) {
+      observer.retentionFailed?.(error);
+    },
+    adminSignIn(record) {
+      observer.adminSignIn?.(record);
     },
   };
 }

@@ -10,6 +10,9 @@ import { EventWriter } from "./store/event_writer.ts";
 import { DeliveryQueue } from "./store/delivery_queue.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
 import { RetentionJob } from "./store/retention_job.ts";
+import { ServerMetrics } from "./metrics/server_metrics.ts";
+import { withMetrics } from "./observer.ts";
+import { VERSION } from "./version.ts";
 
 /** Ways tests and `main.ts` shape a server beyond its configuration. */
 export interface ServerOptions {
@@ -75,9 +78,20 @@ export async function startServer(
 ): Promise<RunningServer> {
   const now = options.now ?? Date.now;
   const { destinations, initData } = await loadConfigFiles(config);
-  const observer = options.observer ?? { webhookHandled() {} };
   const database = openDatabase(config.dbPath);
   const queue = new DeliveryQueue(database);
+  const metrics = new ServerMetrics({
+    version: VERSION,
+    destinations: destinations.map((destination) => destination.name),
+    now,
+    queueCounts: () => queue.countOpen(),
+    // Called only at scrape time, after `worker` below exists.
+    breakers: () => worker.breakers(),
+  });
+  const observer = withMetrics(
+    options.observer ?? { webhookHandled() {} },
+    metrics,
+  );
   const worker = new DeliveryWorker({
     queue,
     destinations,
@@ -88,6 +102,7 @@ export async function startServer(
   const writer = new EventWriter(database, {
     now,
     onCommit: ({ deliveries }) => {
+      metrics.deliveriesEnqueued(deliveries);
       if (deliveries > 0) worker.wake();
     },
   });
@@ -104,6 +119,7 @@ export async function startServer(
     worker,
     now,
     observer,
+    metrics,
   };
   const app = createApp(context, options.onUnhandledError);
 

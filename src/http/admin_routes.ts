@@ -32,7 +32,10 @@ export function breakerJson(status: BreakerStatus): Record<string, unknown> {
   };
 }
 
-/** Queue counts, breakers and the oldest pending age, shared by two routes. */
+/**
+ * Queue counts, breakers, the oldest pending age and the key counters
+ * since the process started, shared by two routes.
+ */
 export function queueOverview(app: AppContext): Record<string, unknown> {
   const now = app.now();
   const counts = app.queue.countOpen();
@@ -51,6 +54,7 @@ export function queueOverview(app: AppContext): Record<string, unknown> {
       ? 0
       : Math.max(0, (now - oldestPending) / 1000),
     breakers: app.worker.breakers().map(breakerJson),
+    counters: app.metrics.keyCounters(),
   };
 }
 
@@ -97,6 +101,7 @@ export function adminRoutes(app: AppContext): Hono {
     }
 
     const ids = app.queue.replayEvent(c.req.param("id"), targets, app.now());
+    app.metrics.deliveriesEnqueued(ids.length);
     if (ids.length) app.worker.wake();
     return c.json({ ok: true, deliveries: ids });
   });
@@ -114,6 +119,7 @@ export function adminRoutes(app: AppContext): Hono {
     }
 
     const replayed = app.queue.replayDead(parsed.data, app.now());
+    app.metrics.deliveriesEnqueued(replayed);
     if (replayed) app.worker.wake();
     return c.json({ ok: true, replayed });
   });

@@ -5,6 +5,7 @@ import { adminRoutes, queueOverview } from "./admin_routes.ts";
 import { audioRoutes } from "./audio_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
 import { healthRoutes } from "./health_routes.ts";
+import { metricsRoutes } from "./metrics_routes.ts";
 import { jsonError } from "./responses.ts";
 import { AdminSessions } from "./session.ts";
 import { webhookRoutes } from "./webhook_routes.ts";
@@ -25,6 +26,7 @@ export function createApp(
   const app = new Hono();
 
   app.route("/", healthRoutes(context));
+  app.route("/", metricsRoutes(context));
   app.route("/webhooks/eleven", webhookRoutes(context));
 
   // Security headers for the admin pages, then the routes that respond

@@ -6,6 +6,7 @@ import type { EventWriter } from "../store/event_writer.ts";
 import type { DeliveryQueue } from "../store/delivery_queue.ts";
 import type { DeliveryWorker, WorkerEvents } from "../delivery/worker.ts";
 import type { RetentionReport } from "../store/retention.ts";
+import type { ServerMetrics } from "../metrics/server_metrics.ts";
 
 /** How a webhook request ended; one label value per case. */
 export type WebhookOutcome =
@@ -68,4 +69,6 @@ export interface AppContext {
   /** Unix milliseconds; injected so tests control time. */
   now: () => number;
   observer: ServerObserver;
+  /** Metrics behind `GET /metrics`, which the observer updates for webhooks and attempts. */
+  metrics: ServerMetrics;
 }
