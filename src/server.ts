@@ -96,7 +96,9 @@ export async function startServer(
     queue,
     destinations,
     now,
-    random: options.random,
+    // The worker's defaults are spread under its options, so an explicit
+    // undefined here would replace Math.random and break every retry.
+    random: options.random ?? Math.random,
     events: observer,
   });
   const writer = new EventWriter(database, {
