@@ -125,6 +125,7 @@ Deno.test("server runs with the compile permissions", async () => {
       },
     );
     const resilience = await fetch(`${server.url}/health/resilience`);
+    const metrics = await fetch(`${server.url}/metrics`);
     const health = await fetch(`${server.url}/healthz`);
     const backupInside = await runMain(
       ["backup", "data/backup.db"],
@@ -139,6 +140,12 @@ Deno.test("server runs with the compile permissions", async () => {
 
     assert.equal(stored.status, 200, await stored.text());
     assert.equal(resilience.status, 200, await resilience.text());
+    const metricsText = await metrics.text();
+    assert.equal(metrics.status, 200, metricsText);
+    assert.match(
+      metricsText,
+      /^asknewton_events_total\{type="post_call_transcription"\} 1$/m,
+    );
     assert.equal(health.status, 200, await health.text());
     assert.equal(backupInside.code, 0, backupInside.stderr);
     assert.match(backupInside.stdout, /1 events, integrity check ok/);
