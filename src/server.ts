@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { type Destination, parseDestinations } from "./destinations.ts";
 import { importSecrets } from "./elevenlabs/signature.ts";
 import { type InitData, parseInitData } from "./init_data.ts";
+import { createDrainingHandler } from "./http/draining.ts";
 import { createApp, type UnhandledErrorListener } from "./http/app.ts";
 import type { AppContext, ServerObserver } from "./http/app_context.ts";
 import { openDatabase } from "./store/database.ts";
@@ -125,12 +126,13 @@ export async function startServer(
   };
   const app = createApp(context, options.onUnhandledError);
 
+  const handler = createDrainingHandler(app.fetch);
   const listening = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
     hostname: config.host,
     port: config.port,
     onListen: (address) => listening.resolve(address as Deno.NetAddr),
-  }, app.fetch);
+  }, handler.fetch);
   const address = await listening.promise;
   worker.start();
   const retention = new RetentionJob(database, {
@@ -153,6 +155,7 @@ export async function startServer(
     retention,
     async shutdown() {
       await retention.stop();
+      await handler.drain();
       await server.shutdown();
       await writer.drain();
       await worker.stop(options.deliveryDrainMs);
