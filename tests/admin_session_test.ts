@@ -4,6 +4,7 @@ import { AdminSessions, SESSION_TTL_MS } from "../src/http/session.ts";
 import { SignInLimiter } from "../src/http/sign_in_limiter.ts";
 import { assertJsonError } from "./support/assertions.ts";
 import { ADMIN_TOKEN } from "./support/fixtures.ts";
+import { startDestination } from "./support/destination.ts";
 import { spawnServer } from "./support/server_process.ts";
 import { startTestServer, type TestServer } from "./support/test_server.ts";
 
@@ -466,4 +467,40 @@ Deno.test("sign-in outcomes are logged without tokens", async () => {
   const output = server.lines.join("\n");
   assert.equal(output.includes(ADMIN_TOKEN), false, "admin token logged");
   assert.equal(output.includes(wrongToken), false, "wrong token logged");
+});
+
+/** Reads `asknewton_queue_enqueued_total` from the metrics page. */
+async function enqueuedTotal(server: TestServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split("\n").find((row) =>
+    row.startsWith("asknewton_queue_enqueued_total ")
+  );
+  return Number(line?.split(" ")[1]);
+}
+
+Deno.test("retry form counts as enqueued", async () => {
+  const crm = startDestination();
+  const server = await startTestServer({
+    destinations: [{ name: "crm", kind: "http", url: crm.url }],
+  });
+  try {
+    crm.script({ status: 400 });
+    await server.postFixture("post_call_transcription.json");
+    await server.context.worker.settle();
+    const [dead] = server.context.queue.listDead(1);
+    const before = await enqueuedTotal(server);
+
+    const response = await server.admin("/admin/queue/retry", {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ retry_one: dead.id }),
+    });
+    await response.body?.cancel();
+    assert.equal(response.status, 303);
+    assert.equal(response.headers.get("location"), "/admin/queue?retried=1");
+    assert.equal(await enqueuedTotal(server), before + 1);
+  } finally {
+    await server.close();
+    await crm.close();
+  }
 });

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { z } from "zod";
-import { destinationsFor } from "../destinations.ts";
 import type { BreakerStatus } from "../delivery/worker.ts";
 import { isoTime } from "../store/event_queries.ts";
 import { queuePage } from "../ui/queue_actions.ts";
 import type { AppContext } from "./app_context.ts";
 import { prefersHtml } from "./browser_request.ts";
+import { replayDead, replayEvent } from "./replay.ts";
 import { jsonError } from "./responses.ts";
 
 const replayEventSchema = z.object({
@@ -81,29 +81,13 @@ export function adminRoutes(app: AppContext): Hono {
       );
     }
 
-    const event = app.database.prepare("SELECT type FROM events WHERE id = ?")
-      .get(c.req.param("id")) as { type: string } | undefined;
-    if (!event) return jsonError(c, 404, "event not found");
-
-    const wanted = parsed.data.destination;
-    let targets: string[];
-    if (wanted) {
-      const destination = app.destinations.find((d) => d.name === wanted);
-      if (!destination) {
-        return jsonError(c, 400, `destination "${wanted}" is not configured`);
-      }
-      if (destination.kind === "slack" && event.type === "post_call_audio") {
-        return jsonError(c, 400, "slack does not take post_call_audio events");
-      }
-      targets = [wanted];
-    } else {
-      targets = destinationsFor(app.destinations, event.type);
-    }
-
-    const ids = app.queue.replayEvent(c.req.param("id"), targets, app.now());
-    app.metrics.deliveriesEnqueued(ids.length);
-    if (ids.length) app.worker.wake();
-    return c.json({ ok: true, deliveries: ids });
+    const result = replayEvent(
+      app,
+      c.req.param("id"),
+      parsed.data.destination,
+    );
+    if (!result.ok) return jsonError(c, result.status, result.error);
+    return c.json({ ok: true, deliveries: result.deliveries });
   });
 
   routes.post("/admin/replay-failed", async (c) => {
@@ -118,9 +102,7 @@ export function adminRoutes(app: AppContext): Hono {
       );
     }
 
-    const replayed = app.queue.replayDead(parsed.data, app.now());
-    app.metrics.deliveriesEnqueued(replayed);
-    if (replayed) app.worker.wake();
+    const replayed = replayDead(app, parsed.data);
     return c.json({ ok: true, replayed });
   });
 

@@ -8,7 +8,8 @@ export type EventReplayResult =
 
 /**
  * Creates new deliveries (new ids) of one event, to every destination that
- * takes its type or to the one named, and wakes the worker. A destination
+ * takes its type or to the one named, counts them as enqueued in the
+ * metrics and wakes the worker. A destination
  * that still has a pending or in-flight delivery of the event gets none.
  */
 export function replayEvent(
@@ -45,13 +46,14 @@ export function replayEvent(
   }
 
   const deliveries = app.queue.replayEvent(eventId, targets, app.now());
+  app.metrics.deliveriesEnqueued(deliveries.length);
   if (deliveries.length) app.worker.wake();
   return { ok: true, deliveries };
 }
 
 /**
  * Moves dead deliveries back to `pending` with attempts reset, keeping their
- * ids, and wakes the worker. Without `ids` or `destination` it moves every
+ * ids, counts them as enqueued in the metrics and wakes the worker. Without `ids` or `destination` it moves every
  * dead delivery. Returns how many moved.
  */
 export function replayDead(
@@ -59,6 +61,7 @@ export function replayDead(
   filter: { ids?: string[]; destination?: string },
 ): number {
   const replayed = app.queue.replayDead(filter, app.now());
+  app.metrics.deliveriesEnqueued(replayed);
   if (replayed) app.worker.wake();
   return replayed;
 }
