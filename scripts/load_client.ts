@@ -21,8 +21,11 @@ export interface LoadOptions {
   requests: number;
   /** The run stops starting requests after this time, in ms. */
   timeLimitMs: number;
-  /** Builds request number `index`, counted from 0. */
-  buildRequest: (index: number) => LoadRequest;
+  /**
+   * Builds request number `index`, counted from 0. Latency is timed after
+   * the request is built, so building it costs nothing in the results.
+   */
+  buildRequest: (index: number) => LoadRequest | Promise<LoadRequest>;
   /**
    * Target rate over all connections, in requests per second. Unset sends
    * each request as soon as the connection is free.
@@ -117,7 +120,7 @@ async function sendOne(
   options: LoadOptions,
   index: number,
 ): Promise<{ code: number; elapsedMs: number }> {
-  const request = options.buildRequest(index);
+  const request = await options.buildRequest(index);
   const started = performance.now();
   try {
     const response = await fetch(options.url, {

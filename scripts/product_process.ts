@@ -5,7 +5,18 @@
 import { TextLineStream } from "../tests/support/text_lines.ts";
 
 const MAIN_MODULE = new URL("../main.ts", import.meta.url).pathname;
+const DENO_CONFIG = new URL("../deno.json", import.meta.url);
 const START_TIMEOUT_MS = 30_000;
+
+/**
+ * Returns the `--v8-flags=…` options of the `start` task in deno.json, so
+ * a measured server runs with the same V8 settings as `deno task start`.
+ */
+export async function startTaskV8Flags(): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(DENO_CONFIG));
+  const task = String(config.tasks?.start ?? "");
+  return task.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
+}
 
 /** The server running as its own process. */
 export interface ProductProcess {
@@ -32,9 +43,10 @@ export interface SpawnOptions {
 }
 
 /**
- * Starts the server and resolves once its "server started" log line shows
- * the URL. Standard output is read continuously, because the server writes
- * its logs synchronously and would stall on a full pipe.
+ * Starts the server with the V8 flags of `deno task start` and resolves
+ * once its "server started" log line shows the URL. Standard output is
+ * read continuously, because the server writes its logs synchronously and
+ * would stall on a full pipe.
  */
 export async function spawnProduct(
   options: SpawnOptions,
@@ -46,6 +58,7 @@ export async function spawnProduct(
       "--allow-env",
       "--allow-read",
       "--allow-write",
+      ...await startTaskV8Flags(),
       ...(options.denoFlags ?? []),
       MAIN_MODULE,
       "serve",
@@ -111,6 +124,25 @@ export async function spawnProduct(
   }
 }
 
+/**
+ * Reads `/proc/<pid>/<name>` with `cat`, because Deno lets a program read
+ * another process's `/proc` files only with `--allow-all`, while
+ * `--allow-run` is enough for this.
+ */
+async function catProcFile(pid: number, name: string): Promise<string> {
+  const path = `/proc/${pid}/${name}`;
+  const output = await new Deno.Command("cat", {
+    args: [path],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    const detail = new TextDecoder().decode(output.stderr).trim();
+    throw new Error(`failed to read ${path}: ${detail}`);
+  }
+  return new TextDecoder().decode(output.stdout);
+}
+
 /** Resident memory of a process, from `/proc/<pid>/status` (Linux only). */
 export interface ProcessMemory {
   /** `VmRSS`: resident now. */
@@ -119,25 +151,9 @@ export interface ProcessMemory {
   peakRssBytes: number;
 }
 
-/**
- * Reads a process's resident memory. It runs `cat` because Deno lets a
- * program read another process's `/proc` files only with `--allow-all`,
- * while `--allow-run` is enough for this.
- */
+/** Reads a process's resident memory. */
 export async function readMemory(pid: number): Promise<ProcessMemory> {
-  const output = await new Deno.Command("cat", {
-    args: [`/proc/${pid}/status`],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!output.success) {
-    throw new Error(
-      `cannot read /proc/${pid}/status: ${
-        new TextDecoder().decode(output.stderr).trim()
-      }`,
-    );
-  }
-  const status = new TextDecoder().decode(output.stdout);
+  const status = await catProcFile(pid, "status");
   const kibibytes = (field: string) => {
     const match = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
     if (!match) {
@@ -146,6 +162,17 @@ export async function readMemory(pid: number): Promise<ProcessMemory> {
     return Number(match[1]) * 1024;
   };
   return { rssBytes: kibibytes("VmRSS"), peakRssBytes: kibibytes("VmHWM") };
+}
+
+/**
+ * Reads the CPU time a process has used so far, user and system, in
+ * seconds, from fields 14 and 15 of `/proc/<pid>/stat`. It assumes 100
+ * clock ticks per second, the value of `getconf CLK_TCK` on Linux x86-64.
+ */
+export async function readCpuSeconds(pid: number): Promise<number> {
+  const stat = await catProcFile(pid, "stat");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Converts bytes to MiB with one decimal. */

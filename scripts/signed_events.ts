@@ -22,31 +22,46 @@ export function newSecret(): string {
 }
 
 /**
+ * Returns a function that builds transcription event number `n`, with the
+ * conversation id `<prefix>-<n>`, signed at the time it is called.
+ */
+export async function transcriptionEventMaker(
+  prefix: string,
+  secret: string,
+): Promise<(n: number) => Promise<SignedEvent>> {
+  const fixture = JSON.parse(
+    await Deno.readTextFile(
+      new URL("post_call_transcription.json", FIXTURE_FOLDER),
+    ),
+  );
+  const encoder = new TextEncoder();
+
+  return async (n) => {
+    const conversationId = `${prefix}-${n}`;
+    fixture.data.conversation_id = conversationId;
+    const body = encoder.encode(JSON.stringify(fixture));
+    const signature = await signBody(
+      body,
+      secret,
+      Math.floor(Date.now() / 1000),
+    );
+    return { conversationId, body, signature };
+  };
+}
+
+/**
  * Builds `count` transcription events with the conversation ids
- * `<prefix>-<n>`, signed at the current time. Signing happens here, before
- * a run, so the load client spends no time on it.
+ * `<prefix>-<n>`. Signing happens here, before a run, so the load client
+ * spends no time on it.
  */
 export async function transcriptionEvents(
   count: number,
   prefix: string,
   secret: string,
 ): Promise<SignedEvent[]> {
-  const fixture = JSON.parse(
-    await Deno.readTextFile(
-      new URL("post_call_transcription.json", FIXTURE_FOLDER),
-    ),
-  );
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  const encoder = new TextEncoder();
-
+  const make = await transcriptionEventMaker(prefix, secret);
   const events: SignedEvent[] = [];
-  for (let i = 0; i < count; i++) {
-    const conversationId = `${prefix}-${i}`;
-    fixture.data.conversation_id = conversationId;
-    const body = encoder.encode(JSON.stringify(fixture));
-    const signature = await signBody(body, secret, nowSeconds);
-    events.push({ conversationId, body, signature });
-  }
+  for (let n = 0; n < count; n++) events.push(await make(n));
   return events;
 }
 
