@@ -7,8 +7,8 @@
  *   waiting, so the row compares storage work with storage work.
  * - (d) ingest while the destination is up, so deliveries run alongside.
  *   The same server then measures the time from the 200 response to the
- *   delivery's arrival at a moderate paced rate, and a large audio event.
- *   Its memory is read at idle, during and after the load, and at the end.
+ *   delivery's arrival at a moderate paced rate. Its memory is read at
+ *   idle, during and after the load.
  */
 import {
   type IngestSettings,
@@ -31,8 +31,6 @@ import {
   spawnRecordingDestination,
 } from "./recording_destination.ts";
 import {
-  audioEvent,
-  chunked,
   type SignedEvent,
   signedHeaders,
   transcriptionEvents,
@@ -51,18 +49,18 @@ export interface DeliveringMeasures {
   enqueueToDeliveryAtFullLoad: LatencySummary;
   /** Arrival minus response at `PACED_RATE_PER_SECOND`. */
   enqueueToDeliveryPaced: LatencySummary & { ratePerSecond: number };
-  audio: { bytes: number; status: number; timeTo200Ms: number };
   memory: {
     idleRssBytes: number;
     maxRssUnderLoadBytes: number;
     rssAfterLoadBytes: number;
-    /** `VmHWM` once the audio event was delivered: the process's peak. */
-    peakRssWithAudioBytes: number;
   };
 }
 
 /** Writes a destinations file with one `http` destination named "bench". */
-async function writeDestinations(path: string, url: string): Promise<void> {
+export async function writeDestinations(
+  path: string,
+  url: string,
+): Promise<void> {
   await Deno.writeTextFile(
     path,
     JSON.stringify({ destinations: [{ name: "bench", kind: "http", url }] }),
@@ -148,23 +146,14 @@ export async function measureProductDelivering(
     const afterLoad = await readMemory(product.pid);
     const atFullLoad = await enqueueToDelivery(destination, responded);
     const paced = await measurePaced(product.url, destination, settings);
-
-    // The audio event comes last, so the peak it causes does not show in
-    // the memory measured under load.
-    const before = await destination.count();
-    const audio = await postAudio(product.url, settings);
-    await waitForArrivals(destination, before + 1);
-    const afterAudio = await readMemory(product.pid);
     return {
       load: sampled.result,
       enqueueToDeliveryAtFullLoad: atFullLoad,
       enqueueToDeliveryPaced: paced,
-      audio,
       memory: {
         idleRssBytes: idle.rssBytes,
         maxRssUnderLoadBytes: Math.max(sampled.maxRssBytes, afterLoad.rssBytes),
         rssAfterLoadBytes: afterLoad.rssBytes,
-        peakRssWithAudioBytes: afterAudio.peakRssBytes,
       },
     };
   } finally {
@@ -195,7 +184,8 @@ async function sampleMemory<T>(
   }
 }
 
-function waitForArrivals(
+/** Waits until the destination has received `count` deliveries. */
+export function waitForArrivals(
   destination: DestinationProcess,
   count: number,
 ): Promise<void> {
@@ -250,28 +240,4 @@ async function measurePaced(
 
   const summary = await enqueueToDelivery(destination, respondedAt);
   return { ...summary, ratePerSecond: PACED_RATE_PER_SECOND };
-}
-
-/** Posts one large audio event chunked, as ElevenLabs sends audio. */
-async function postAudio(
-  baseUrl: string,
-  settings: IngestSettings,
-): Promise<DeliveringMeasures["audio"]> {
-  const event = await audioEvent(
-    settings.audioBytes,
-    `bench-audio-${Date.now()}`,
-    settings.secret,
-  );
-  const started = performance.now();
-  const response = await fetch(`${baseUrl}${ROUTE}`, {
-    method: "POST",
-    headers: signedHeaders(event),
-    body: chunked(event.body, 64 * 1024),
-  });
-  await response.arrayBuffer();
-  return {
-    bytes: event.body.length,
-    status: response.status,
-    timeTo200Ms: performance.now() - started,
-  };
 }

@@ -129,8 +129,12 @@ export async function spawnProduct(
  * another process's `/proc` files only with `--allow-all`, while
  * `--allow-run` is enough for this.
  */
-async function catProcFile(pid: number, name: string): Promise<string> {
-  const path = `/proc/${pid}/${name}`;
+function catProcFile(pid: number, name: string): Promise<string> {
+  return readSystemFile(`/proc/${pid}/${name}`);
+}
+
+/** Reads a file under `/proc` or `/sys` with `cat`; see `catProcFile`. */
+export async function readSystemFile(path: string): Promise<string> {
   const output = await new Deno.Command("cat", {
     args: [path],
     stdout: "piped",
