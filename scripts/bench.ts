@@ -103,6 +103,62 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
+/** Runs every measurement in turn, each against fresh processes. */
+async function measureAll(
+  settings: IngestSettings,
+  deliveries: number,
+): Promise<Report> {
+  const events = await buildEvents(settings);
+  const bare = await measureBaseline("bare", events, settings);
+  const minimal = await measureBaseline("ingest", events, settings);
+  const down = await measureProductDestinationDown(events, settings);
+  const delivering = await measureProductDelivering(events, settings);
+  const backlog = await transcriptionEvents(
+    deliveries,
+    `backlog-${Date.now()}`,
+    settings.secret,
+  );
+  const delivery = await measureDelivery(backlog, settings);
+  const audio = await measureAudio(settings);
+
+  return {
+    machine: await machine(),
+    settings: {
+      connections: settings.connections,
+      requests: settings.requests,
+      warmupRequests: settings.warmupRequests,
+      timeLimitMs: settings.timeLimitMs,
+    },
+    ingest: [
+      loadRow("(a) bare Deno.serve", bare),
+      loadRow("(b) minimal durable ingest", minimal),
+      loadRow("(c) product, destination down", down),
+      loadRow("(d) product, delivering", delivering.load),
+    ],
+    productToMinimalRatio: round(
+      down.requestsPerSecond / minimal.requestsPerSecond * 100,
+    ) / 100,
+    delivery,
+    enqueueToDelivery: {
+      atFullLoad: roundLatency(delivering.enqueueToDeliveryAtFullLoad),
+      paced: roundLatency(delivering.enqueueToDeliveryPaced),
+      pacedRatePerSecond: delivering.enqueueToDeliveryPaced.ratePerSecond,
+    },
+    audio: {
+      bytes: audio.bytes,
+      status: audio.status,
+      timeTo200Ms: round(audio.timeTo200Ms),
+      idleRssMebibytes: toMebibytes(audio.idleRssBytes),
+      peakRssMebibytes: toMebibytes(audio.peakRssBytes),
+    },
+    memoryMebibytes: {
+      idle: toMebibytes(delivering.memory.idleRssBytes),
+      maxUnderLoad: toMebibytes(delivering.memory.maxRssUnderLoadBytes),
+      afterLoad: toMebibytes(delivering.memory.rssAfterLoadBytes),
+    },
+  };
+}
+
 async function main() {
   const options = readOptions();
   const folder = await Deno.makeTempDir({ prefix: "asknewton-bench-" });
@@ -120,55 +176,7 @@ async function main() {
   };
 
   try {
-    const events = await buildEvents(settings);
-    const bare = await measureBaseline("bare", events, settings);
-    const minimal = await measureBaseline("ingest", events, settings);
-    const down = await measureProductDestinationDown(events, settings);
-    const delivering = await measureProductDelivering(events, settings);
-    const backlog = await transcriptionEvents(
-      options.deliveries,
-      `backlog-${Date.now()}`,
-      settings.secret,
-    );
-    const delivery = await measureDelivery(backlog, settings);
-    const audio = await measureAudio(settings);
-
-    const report: Report = {
-      machine: await machine(),
-      settings: {
-        connections: settings.connections,
-        requests: settings.requests,
-        warmupRequests: settings.warmupRequests,
-        timeLimitMs: settings.timeLimitMs,
-      },
-      ingest: [
-        loadRow("(a) bare Deno.serve", bare),
-        loadRow("(b) minimal durable ingest", minimal),
-        loadRow("(c) product, destination down", down),
-        loadRow("(d) product, delivering", delivering.load),
-      ],
-      productToMinimalRatio: round(
-        down.requestsPerSecond / minimal.requestsPerSecond * 100,
-      ) / 100,
-      delivery,
-      enqueueToDelivery: {
-        atFullLoad: roundLatency(delivering.enqueueToDeliveryAtFullLoad),
-        paced: roundLatency(delivering.enqueueToDeliveryPaced),
-        pacedRatePerSecond: delivering.enqueueToDeliveryPaced.ratePerSecond,
-      },
-      audio: {
-        bytes: audio.bytes,
-        status: audio.status,
-        timeTo200Ms: round(audio.timeTo200Ms),
-        idleRssMebibytes: toMebibytes(audio.idleRssBytes),
-        peakRssMebibytes: toMebibytes(audio.peakRssBytes),
-      },
-      memoryMebibytes: {
-        idle: toMebibytes(delivering.memory.idleRssBytes),
-        maxUnderLoad: toMebibytes(delivering.memory.maxRssUnderLoadBytes),
-        afterLoad: toMebibytes(delivering.memory.rssAfterLoadBytes),
-      },
-    };
+    const report = await measureAll(settings, options.deliveries);
     if (options.json) console.log(JSON.stringify(report, null, 2));
     else printTables(report);
   } finally {

@@ -4,7 +4,7 @@
  * The server must respond 503 to new webhooks, keep every event it already
  * acknowledged with 200, and accept webhooks again once the tmpfs grows.
  */
-import { transcriptionEvents } from "../signed_events.ts";
+import { type SignedEvent, transcriptionEvents } from "../signed_events.ts";
 import { waitFor } from "../wait_for.ts";
 import {
   countEventsWithoutDeliveries,
@@ -28,7 +28,7 @@ export interface DiskFullDrillOptions {
 export interface DiskFullDrillReport {
   /** Events acknowledged with 200 before the disk filled. */
   storedBeforeFull: number;
-  /** The status of the first response other than 200. */
+  /** The status of the first response other than 200, or 200 if none. */
   firstFailureStatus: number;
   /** Responses other than 503 to the requests after that first failure. */
   notUnavailableWhileFull: number;
@@ -82,63 +82,74 @@ async function fillAndRecover(
     destination: { timeoutMs: 1_000 },
   });
   try {
-    const events = await transcriptionEvents(
-      MAX_FILL_REQUESTS + options.requestsWhileFull +
-        options.requestsAfterRecovery,
-      `full-${Date.now()}`,
-      bench.secret,
+    const poster = new EventPoster(
+      server.url,
+      await transcriptionEvents(
+        MAX_FILL_REQUESTS + options.requestsWhileFull +
+          options.requestsAfterRecovery,
+        `full-${Date.now()}`,
+        bench.secret,
+      ),
     );
-    const acknowledged: string[] = [];
-    let next = 0;
-    let firstFailureStatus = 0;
-    while (next < MAX_FILL_REQUESTS && firstFailureStatus === 0) {
-      const event = events[next++];
-      const status = await postEvent(server.url, event);
-      if (status === 200) acknowledged.push(event.conversationId);
-      else firstFailureStatus = status;
+    let firstFailureStatus = 200;
+    for (let i = 0; i < MAX_FILL_REQUESTS && firstFailureStatus === 200; i++) {
+      firstFailureStatus = await poster.post();
     }
-
-    let notUnavailableWhileFull = 0;
-    for (let i = 0; i < options.requestsWhileFull; i++) {
-      if (await postEvent(server.url, events[next++]) !== 503) {
-        notUnavailableWhileFull += 1;
-      }
-    }
+    const storedBeforeFull = poster.acknowledged.length;
+    const whileFull = await poster.postMany(options.requestsWhileFull);
     const health = await fetch(`${server.url}/healthz`);
     await health.arrayBuffer();
-    const storedBeforeFull = acknowledged.length;
 
     await run("mount", ["-o", "remount,size=64m", mountPoint]);
     const recoveredAt = performance.now();
-    let failedAfterRecovery = 0;
-    for (let i = 0; i < options.requestsAfterRecovery; i++) {
-      const event = events[next++];
-      const status = await postEvent(server.url, event);
-      if (status === 200) acknowledged.push(event.conversationId);
-      else failedAfterRecovery += 1;
-    }
+    const afterRecovery = await poster.postMany(options.requestsAfterRecovery);
     await waitFor(
       "every delivery to succeed",
       () => countUnfinished(dbPath) === 0,
       90_000,
       200,
     );
-    const drainAfterRecoveryMs = performance.now() - recoveredAt;
 
     const stored = storedConversationIds(dbPath);
     return {
       storedBeforeFull,
       firstFailureStatus,
-      notUnavailableWhileFull,
+      notUnavailableWhileFull: whileFull.filter((s) => s !== 503).length,
       healthWhileFull: health.status,
-      missingEvents: acknowledged.filter((id) => !stored.has(id)).length,
+      missingEvents: poster.acknowledged.filter((id) => !stored.has(id)).length,
       eventsWithoutDeliveries: countEventsWithoutDeliveries(dbPath),
-      failedAfterRecovery,
+      failedAfterRecovery: afterRecovery.filter((s) => s !== 200).length,
       unfinishedDeliveries: countUnfinished(dbPath),
-      drainAfterRecoveryMs,
+      drainAfterRecoveryMs: performance.now() - recoveredAt,
     };
   } finally {
     await server.stop();
+  }
+}
+
+/** Posts events one at a time, in order, keeping those acknowledged with 200. */
+class EventPoster {
+  readonly acknowledged: string[] = [];
+  #next = 0;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly events: SignedEvent[],
+  ) {}
+
+  /** Posts the next event and returns the response status. */
+  async post(): Promise<number> {
+    const event = this.events[this.#next++];
+    const status = await postEvent(this.baseUrl, event);
+    if (status === 200) this.acknowledged.push(event.conversationId);
+    return status;
+  }
+
+  /** Posts the next `count` events and returns their statuses. */
+  async postMany(count: number): Promise<number[]> {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) statuses.push(await this.post());
+    return statuses;
   }
 }
 

@@ -4,6 +4,7 @@
  * delivery must succeed after the destination returns. Short cooldowns keep
  * the drill to a few seconds of real time.
  */
+import type { ProductProcess } from "../product_process.ts";
 import { transcriptionEvents } from "../signed_events.ts";
 import { waitFor } from "../wait_for.ts";
 import {
@@ -58,31 +59,9 @@ export async function runOutageDrill(
       },
       keepLine: (line) => line.includes('"circuit breaker'),
     });
-    const opens = () =>
-      server.lines.filter((line) => line.includes('"to":"open"')).length;
-
     let finalBreakerState: string;
     try {
-      const events = await transcriptionEvents(
-        options.events,
-        `outage-${Date.now()}`,
-        bench.secret,
-      );
-      for (const event of events) await postEvent(server.url, event);
-      await waitFor(
-        `the breaker to open ${options.opensWhileDown} times`,
-        () => opens() >= options.opensWhileDown,
-        30_000,
-      );
-
-      bench.destination.start();
-      await waitFor(
-        "every delivery to succeed",
-        () => countUnfinished(bench.dbPath()) === 0,
-        30_000,
-      );
-      const health = await fetch(`${server.url}/health/resilience`);
-      finalBreakerState = (await health.json()).breakers[0].state;
+      finalBreakerState = await downThenUp(bench, server, options);
     } finally {
       await server.stop();
     }
@@ -112,6 +91,40 @@ export async function runOutageDrill(
   } finally {
     await bench.close();
   }
+}
+
+/**
+ * Posts events while the destination is down, brings it back once the
+ * breaker opened often enough, and returns the breaker state after every
+ * delivery succeeded.
+ */
+async function downThenUp(
+  bench: DrillBench,
+  server: ProductProcess,
+  options: OutageDrillOptions,
+): Promise<string> {
+  const opens = () =>
+    server.lines.filter((line) => line.includes('"to":"open"')).length;
+  const events = await transcriptionEvents(
+    options.events,
+    `outage-${Date.now()}`,
+    bench.secret,
+  );
+  for (const event of events) await postEvent(server.url, event);
+  await waitFor(
+    `the breaker to open ${options.opensWhileDown} times`,
+    () => opens() >= options.opensWhileDown,
+    30_000,
+  );
+
+  bench.destination.start();
+  await waitFor(
+    "every delivery to succeed",
+    () => countUnfinished(bench.dbPath()) === 0,
+    30_000,
+  );
+  const health = await fetch(`${server.url}/health/resilience`);
+  return (await health.json()).breakers[0].state;
 }
 
 function parseTransition(line: string): Transition {
