@@ -9,10 +9,14 @@ import { destinationsFor } from "../destinations.ts";
 import type { DynamicValue } from "../init_data.ts";
 import { maskPhoneNumber } from "../phone.ts";
 import { getCallerHistory, isoTime } from "../store/event_queries.ts";
-import type { AppContext, WebhookRecord } from "./app_context.ts";
+import type { AppContext } from "./app_context.ts";
 import { matchesAnySecret } from "./constant_time.ts";
 import { jsonError } from "./responses.ts";
-import { readJsonBody, storeFailureResponse } from "./webhook_request.ts";
+import {
+  readJsonBody,
+  startWebhookReport,
+  storeFailureResponse,
+} from "./webhook_request.ts";
 
 /**
  * Answers ElevenLabs' conversation-initiation webhook with the caller's
@@ -24,17 +28,7 @@ export async function handleInitiation(
   c: Context,
   app: AppContext,
 ): Promise<Response> {
-  const started = performance.now();
-  const finish = (response: Response, record: Partial<WebhookRecord>) => {
-    app.observer.webhookHandled({
-      route: "conversation_init",
-      outcome: "error",
-      status: response.status,
-      durationMs: performance.now() - started,
-      ...record,
-    });
-    return response;
-  };
+  const finish = startWebhookReport(app, "conversation_init");
 
   if (app.config.initSecrets.length === 0) {
     return finish(

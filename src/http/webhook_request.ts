@@ -6,6 +6,28 @@ import { jsonError } from "./responses.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Starts timing a webhook request and returns the function that ends it:
+ * it reports the outcome to the observer and passes the response through.
+ * Fields the caller leaves out default to an `error` outcome.
+ */
+export function startWebhookReport(
+  app: AppContext,
+  route: WebhookRecord["route"],
+): (response: Response, record: Partial<WebhookRecord>) => Response {
+  const started = performance.now();
+  return (response, record) => {
+    app.observer.webhookHandled({
+      route,
+      outcome: "error",
+      status: response.status,
+      durationMs: performance.now() - started,
+      ...record,
+    });
+    return response;
+  };
+}
+
 /** The shared result of the steps before a webhook is stored. */
 export type ReadOutcome =
   | { ok: true; bytes: Uint8Array; text: string; json: unknown }

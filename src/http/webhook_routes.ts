@@ -6,10 +6,14 @@ import { verifySignature } from "../elevenlabs/signature.ts";
 import { destinationsFor } from "../destinations.ts";
 import { maskPhoneNumber } from "../phone.ts";
 import { separateAudio } from "../store/audio.ts";
-import type { AppContext, WebhookRecord } from "./app_context.ts";
+import type { AppContext } from "./app_context.ts";
 import { handleInitiation } from "./initiation.ts";
 import { jsonError } from "./responses.ts";
-import { readJsonBody, storeFailureResponse } from "./webhook_request.ts";
+import {
+  readJsonBody,
+  startWebhookReport,
+  storeFailureResponse,
+} from "./webhook_request.ts";
 
 /** The two ElevenLabs webhook routes under `/webhooks/eleven`. */
 export function webhookRoutes(app: AppContext): Hono {
@@ -29,17 +33,7 @@ async function handleConversationEnd(
   c: Context,
   app: AppContext,
 ): Promise<Response> {
-  const started = performance.now();
-  const finish = (response: Response, record: Partial<WebhookRecord>) => {
-    app.observer.webhookHandled({
-      route: "conversation_end",
-      outcome: "error",
-      status: response.status,
-      durationMs: performance.now() - started,
-      ...record,
-    });
-    return response;
-  };
+  const finish = startWebhookReport(app, "conversation_end");
 
   if (app.endKeys.length === 0) {
     return finish(
