@@ -5,38 +5,15 @@ import type {
   ClaimedDelivery,
   DeliveryQueue,
 } from "../store/delivery_queue.ts";
-import { retryDelayMs } from "./backoff.ts";
+import { type AttemptReport, runAttempt, type SendRequest } from "./attempt.ts";
 import {
   type CircuitBreaker,
   type CircuitBreakerSnapshot,
   type CircuitStateChange,
   createCircuitBreaker,
 } from "./circuit_breaker.ts";
-import { classifyStatus, parseRetryAfter } from "./classify.ts";
-import {
-  type OutboundRequest,
-  sendRequest,
-  type TransportResult,
-} from "./http_transport.ts";
-import { buildOutboundRequest } from "./outbound_request.ts";
+import { sendRequest } from "./http_transport.ts";
 import { SQLITE_BUSY, sqliteErrorCode } from "../store/database.ts";
-
-/** Outcome of one attempt, as the worker reports it to the edge. */
-export interface AttemptReport {
-  deliveryId: string;
-  eventId: string;
-  eventType: string;
-  destination: string;
-  /** 1 for the first attempt. */
-  attempt: number;
-  /** `retry` means the delivery went back to `pending` for later. */
-  outcome: "succeeded" | "retry" | "dead";
-  status?: number;
-  error?: string;
-  durationMs: number;
-  /** When the next attempt is due, for `retry`; Unix ms. */
-  nextAttemptAt?: number;
-}
 
 /** Callbacks through which the worker reports; it never logs itself. */
 export interface WorkerEvents {
@@ -61,11 +38,7 @@ export interface DeliveryWorkerOptions {
   /** How often expired leases are looked for. */
   sweepIntervalMs?: number;
   /** Sends one request; the real HTTP client unless a test replaces it. */
-  send?: (
-    request: OutboundRequest,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ) => Promise<TransportResult>;
+  send?: SendRequest;
 }
 
 /** Breaker state of one destination, for dashboards and metrics. */
@@ -338,102 +311,33 @@ export class DeliveryWorker {
     destination: Destination,
     delivery: ClaimedDelivery,
   ): Promise<void> {
-    const { now, send } = this.#options;
-    const startedAt = now();
-    const started = performance.now();
-    const built = this.#buildRequest(destination, delivery, startedAt);
-    const request = typeof built === "string" ? undefined : built;
-    const result: TransportResult = request
-      ? await send(request, destination.timeoutMs, this.#abort.signal)
-      : { error: built as string };
-    const durationMs = performance.now() - started;
+    const attempt = await runAttempt({
+      destination,
+      delivery,
+      now: this.#options.now,
+      random: this.#options.random,
+      send: this.#options.send,
+      signal: this.#abort.signal,
+    });
 
     const breaker = this.#breakers.get(destination.name)!;
-    if (result.aborted) {
+    if (attempt.aborted) {
       breaker.release();
       this.#releases.push(delivery.id);
       this.#scheduleFlush();
       return;
     }
 
-    const attempt = delivery.attempts + 1;
-    const outcome = request
-      ? result.status === undefined ? "retry" : classifyStatus(result.status)
-      : "permanent";
-    if (outcome === "success") breaker.recordSuccess();
-    else if (outcome === "retry") breaker.recordFailure();
+    if (attempt.outcome === "success") breaker.recordSuccess();
+    else if (attempt.outcome === "retry") breaker.recordFailure();
     else breaker.recordPermanentError();
 
-    const resolution = this.#resolve(destination, attempt, outcome, result);
-    const error = result.error ??
-      (outcome === "success" ? undefined : `HTTP ${result.status}`);
     this.#completions.push({
-      record: {
-        deliveryId: delivery.id,
-        attempt,
-        startedAt,
-        durationMs,
-        status: result.status,
-        error,
-        responseExcerpt: result.responseExcerpt,
-      },
-      resolution,
+      record: attempt.record,
+      resolution: attempt.resolution,
     });
     this.#scheduleFlush();
-
-    this.#options.events.attemptFinished?.({
-      deliveryId: delivery.id,
-      eventId: delivery.eventId,
-      eventType: delivery.eventType,
-      destination: destination.name,
-      attempt,
-      outcome: resolution.state === "pending" ? "retry" : resolution.state,
-      status: result.status,
-      error,
-      durationMs,
-      nextAttemptAt: resolution.state === "pending"
-        ? resolution.nextAttemptAt
-        : undefined,
-    });
-  }
-
-  /**
-   * Builds the request, or returns why it cannot be built. Such a delivery
-   * can never succeed, so the caller treats it as a permanent error instead
-   * of letting its lease expire and retrying it forever.
-   */
-  #buildRequest(
-    destination: Destination,
-    delivery: ClaimedDelivery,
-    nowMs: number,
-  ): OutboundRequest | string {
-    try {
-      return buildOutboundRequest(destination, delivery, nowMs) ??
-        `${destination.kind} does not take ${delivery.eventType} events`;
-    } catch (error) {
-      return `cannot build the request: ${(error as Error).message}`;
-    }
-  }
-
-  #resolve(
-    destination: Destination,
-    attempt: number,
-    outcome: "success" | "retry" | "permanent",
-    result: TransportResult,
-  ): AttemptResolution {
-    if (outcome === "success") return { state: "succeeded" };
-    if (outcome === "permanent" || attempt >= destination.maxAttempts) {
-      return { state: "dead" };
-    }
-
-    const now = this.#options.now();
-    const delayMs = retryDelayMs(
-      attempt,
-      destination.backoff,
-      this.#options.random,
-      parseRetryAfter(result.retryAfter ?? null, now),
-    );
-    return { state: "pending", nextAttemptAt: now + delayMs };
+    this.#options.events.attemptFinished?.(attempt.report);
   }
 
   /**

@@ -11,7 +11,7 @@
  */
 
 import type { CircuitState } from "../delivery/circuit_breaker.ts";
-import type { AttemptReport } from "../delivery/worker.ts";
+import type { AttemptReport } from "../delivery/attempt.ts";
 import type { WebhookRecord } from "../http/app_context.ts";
 import {
   CIRCUIT_STATES,
