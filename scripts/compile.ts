@@ -69,6 +69,9 @@ export function compileCommand(settings: CompileSettings): {
     args: [
       "compile",
       ...permissionFlags(settings),
+      // The same young-generation size as `deno task start`: it keeps the
+      // resident memory under load near 100 MiB instead of 165 MiB.
+      "--v8-flags=--max-semi-space-size=2",
       // The lock file also lists test-only packages such as puppeteer-core;
       // embed only what main.ts imports.
       "--exclude-unused-npm",

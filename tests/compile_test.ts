@@ -43,6 +43,19 @@ Deno.test("compile never allows everything", () => {
   assert.deepEqual(args.slice(-3), ["--output", OUTPUT_PATH, "main.ts"]);
 });
 
+Deno.test("compile keeps the start task's V8 flags", async () => {
+  const { args } = compileCommand(compileSettings({}));
+  const tasks = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  ).tasks;
+  const startFlag = (tasks.start as string).split(" ").find((word) =>
+    word.startsWith("--v8-flags=")
+  );
+
+  assert.ok(startFlag);
+  assert.ok(args.includes(startFlag));
+});
+
 Deno.test("compile allows exactly the variables read", () => {
   const envFlag = DEFAULT_FLAGS.find((flag) => flag.startsWith("--allow-env="));
   const allowed = envFlag?.slice("--allow-env=".length).split(",");
