@@ -43,6 +43,11 @@ export function createObserver(): ServerObserver {
     leasesRecovered(count) {
       delivery.info("expired leases returned to pending", { count });
     },
+    deliveriesReleased(count) {
+      delivery.info("deliveries in flight returned to pending at shutdown", {
+        count,
+      });
+    },
     loopFailed(error) {
       delivery.error("delivery worker error", { error: String(error) });
     },
@@ -98,6 +103,8 @@ export function withMetrics(
   metrics: ServerMetrics,
 ): ServerObserver {
   return {
+    // Callbacks that have no metric pass through unchanged.
+    ...observer,
     webhookHandled(record) {
       metrics.webhookHandled(record);
       observer.webhookHandled(record);
@@ -117,15 +124,6 @@ export function withMetrics(
     loopFailed(error) {
       metrics.workerFailed();
       observer.loopFailed?.(error);
-    },
-    retentionFinished(report) {
-      observer.retentionFinished?.(report);
-    },
-    retentionFailed(error) {
-      observer.retentionFailed?.(error);
-    },
-    adminSignIn(record) {
-      observer.adminSignIn?.(record);
     },
   };
 }

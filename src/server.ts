@@ -3,7 +3,7 @@ import type { Config } from "./config.ts";
 import { type Destination, parseDestinations } from "./destinations.ts";
 import { importSecrets } from "./elevenlabs/signature.ts";
 import { type InitData, parseInitData } from "./init_data.ts";
-import { createDrainingHandler } from "./http/draining.ts";
+import { createDrainingHandler, settleWithin } from "./http/draining.ts";
 import { createApp, type UnhandledErrorListener } from "./http/app.ts";
 import type { AppContext, ServerObserver } from "./http/app_context.ts";
 import { openDatabase } from "./store/database.ts";
@@ -14,6 +14,15 @@ import { RetentionJob } from "./store/retention_job.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
 import { withMetrics } from "./observer.ts";
 import { VERSION } from "./version.ts";
+
+/**
+ * Longest wait at shutdown for requests already being handled. It leaves
+ * room for the delivery drain inside the 10 s that `main.ts` allows.
+ */
+const REQUEST_DRAIN_MS = 4_000;
+
+/** Longest wait at shutdown for open connections to close. */
+const CONNECTION_CLOSE_MS = 500;
 
 /** Ways tests and `main.ts` shape a server beyond its configuration. */
 export interface ServerOptions {
@@ -155,8 +164,11 @@ export async function startServer(
     retention,
     async shutdown() {
       await retention.stop();
-      await handler.drain();
-      await server.shutdown();
+      await handler.drain(REQUEST_DRAIN_MS);
+      // A client that stops sending mid-body keeps its connection open, and
+      // Deno's shutdown() waits for it. Nothing of that request was
+      // accepted, so shutdown carries on after a short wait.
+      await settleWithin(server.shutdown(), CONNECTION_CLOSE_MS);
       await writer.drain();
       await worker.stop(options.deliveryDrainMs);
       database.close();

@@ -424,3 +424,33 @@ Deno.test("replay refuses audio for slack", async () => {
     },
   );
 });
+
+Deno.test("shutdown releases a hanging delivery", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "asknewton-test-" });
+  const crm = startDestination();
+  crm.setDefault("hang");
+  try {
+    const server = await startTestServer({
+      folder,
+      destinations: [{ name: "crm", kind: "http", url: crm.url }],
+    });
+    await server.postFixture("post_call_transcription.json");
+    await crm.waitForRequests(1);
+    await server.close();
+
+    // A clock at 0 keeps the restarted worker from claiming the delivery
+    // before the check reads it.
+    const restarted = await startTestServer({
+      folder,
+      now: () => 0,
+      destinations: [{ name: "crm", kind: "http", url: crm.url }],
+    });
+    const [row] = deliveryRows(restarted);
+    await restarted.close();
+    assert.equal(row.state, "pending");
+    assert.equal(row.attempts, 0);
+  } finally {
+    await crm.close();
+    await Deno.remove(folder, { recursive: true });
+  }
+});

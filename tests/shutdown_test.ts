@@ -215,3 +215,38 @@ Deno.test("SIGTERM exits 0 and keeps stored events", async () => {
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("SIGTERM does not wait for a stalled body", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "asknewton-test-" });
+  const server = await spawnServer({
+    DB_PATH: `${folder}/asknewton.db`,
+    ELEVEN_END_SECRET: END_SECRET,
+  });
+  const { hostname, port } = new URL(server.url);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    await connection.write(encoder.encode(
+      "POST /webhooks/eleven/conversation-end HTTP/1.1\r\n" +
+        `Host: ${hostname}:${port}\r\n` +
+        "Content-Type: application/json\r\n" +
+        "Content-Length: 1000\r\n" +
+        "Expect: 100-continue\r\n\r\n",
+    ));
+    await connection.read(new Uint8Array(64));
+    await connection.write(encoder.encode('{"type":'));
+
+    const signalledAt = performance.now();
+    server.kill("SIGTERM");
+    const exitCode = await withTimeout(
+      server.exited,
+      SHUTDOWN_LIMIT_MS + 5_000,
+      "the server's exit",
+    );
+
+    assert.equal(exitCode, 0, server.lines.join("\n"));
+    assert.ok(performance.now() - signalledAt < SHUTDOWN_LIMIT_MS);
+  } finally {
+    connection.close();
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -21,6 +21,8 @@ export interface WorkerEvents {
   breakerChanged?(change: CircuitStateChange & { destination: string }): void;
   /** Leases that expired and went back to `pending`, for example after a crash. */
   leasesRecovered?(count: number): void;
+  /** Attempts aborted by shutdown; their deliveries went back to `pending`. */
+  deliveriesReleased?(count: number): void;
   /** An unexpected error inside the loop; the loop carries on. */
   loopFailed?(error: unknown): void;
 }
@@ -142,7 +144,9 @@ export class DeliveryWorker {
     clearTimeout(timer);
     this.#abort.abort();
     await drained;
+    const released = this.#releases.length;
     this.#flush();
+    if (released > 0) this.#options.events.deliveriesReleased?.(released);
     this.#running = false;
   }
 

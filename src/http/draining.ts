@@ -3,9 +3,10 @@ export interface DrainingHandler {
   fetch(request: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
   /**
    * Answers new requests with 503 from now on and resolves when every
-   * request already being handled has its response.
+   * request already being handled has its response, or after `limitMs`,
+   * so a client that sends its body slowly cannot hold up a shutdown.
    */
-  drain(): Promise<void>;
+  drain(limitMs: number): Promise<void>;
 }
 
 /**
@@ -43,10 +44,10 @@ export function createDrainingHandler(
         if (draining && active === 0) idle.resolve();
       }
     },
-    drain() {
+    async drain(limitMs) {
       draining = true;
       if (active === 0) idle.resolve();
-      return idle.promise;
+      await settleWithin(idle.promise, limitMs);
     },
   };
 }
@@ -63,4 +64,17 @@ function withConnectionClose(response: Response): Response {
     statusText: response.statusText,
     headers,
   });
+}
+
+/** Waits for `promise`, or `limitMs`, whichever comes first. */
+export async function settleWithin(
+  promise: Promise<unknown>,
+  limitMs: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, limitMs);
+  });
+  await Promise.race([promise, limit]);
+  clearTimeout(timer);
 }

@@ -1,7 +1,11 @@
 import type { Context } from "hono";
 import { StoreUnavailableError } from "../store/event_writer.ts";
 import type { AppContext, WebhookRecord } from "./app_context.ts";
-import { BodyTooLargeError, readBodyLimited } from "./body.ts";
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  readBodyLimited,
+} from "./body.ts";
 import { jsonError } from "./responses.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -43,6 +47,13 @@ export async function readJsonBody(
   try {
     bytes = await readBodyLimited(c.req.raw, app.config.maxBodyBytes);
   } catch (error) {
+    if (error instanceof BodyTimeoutError) {
+      return {
+        ok: false,
+        response: jsonError(c, 408, error.message, { connection: "close" }),
+        record: { outcome: "invalid_body", status: 408, reason: "timeout" },
+      };
+    }
     if (!(error instanceof BodyTooLargeError)) throw error;
     return {
       ok: false,
