@@ -53,7 +53,7 @@ function describeFailure(target: string, error: unknown): string {
     return `backup: ${file} already exists; a backup never overwrites a file, so choose a new name`;
   }
   if (error instanceof Deno.errors.NotCapable) {
-    return `backup: this executable may not write ${file}; write backups inside the folder it was built for (COMPILE_DATA_DIR, see README)`;
+    return `backup: this executable may not write ${file}; write backups inside the folder it was built for (COMPILE_DATA_DIR, see docs/operations.md)`;
   }
   return `backup: cannot write ${file}: ${(error as Error).message}`;
 }
