@@ -5,6 +5,7 @@ import { adminRoutes, queueOverview } from "./admin_routes.ts";
 import { audioRoutes } from "./audio_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
 import { healthRoutes } from "./health_routes.ts";
+import { rejectWrongMethods } from "./method_not_allowed.ts";
 import { metricsRoutes } from "./metrics_routes.ts";
 import { jsonError } from "./responses.ts";
 import { AdminSessions } from "./session.ts";
@@ -49,6 +50,7 @@ export function createApp(
   app.route("/events", eventRoutes(context));
   app.route("/events", audioRoutes(context));
   app.get("/health/resilience", (c) => c.json(queueOverview(context)));
+  rejectWrongMethods(app);
 
   app.notFound((c) =>
     jsonError(c, 404, `no route for ${c.req.method} ${c.req.path}`)
