@@ -95,7 +95,11 @@ const secretList = z.string().optional().transform((value) =>
 function integerVariable(fallback: number, min: number, max: number) {
   return z.string().optional().transform((value, context) => {
     if (value === undefined || value.trim() === "") return fallback;
-    const parsed = Number(value);
+    // Spaces around the value are trimmed, as for the text variables, and
+    // the rest must be digits: Number() alone would also read "1e4", "0x10"
+    // and "5.0".
+    const digits = value.trim();
+    const parsed = /^[0-9]{1,10}$/.test(digits) ? Number(digits) : NaN;
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
       context.addIssue({
         code: "custom",

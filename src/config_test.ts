@@ -50,6 +50,13 @@ Deno.test("parseConfig treats empty values as unset", () => {
   assert.equal(config.logLevel, "info");
 });
 
+Deno.test("parseConfig trims whole numbers", () => {
+  const config = parseConfig({ PORT: " 8080 ", RETENTION_DAYS: "\t30\n" });
+
+  assert.equal(config.port, 8080);
+  assert.equal(config.retentionDays, 30);
+});
+
 Deno.test("parseConfig reads every variable", () => {
   const config = parseConfig({
     PORT: "8080",
@@ -107,6 +114,13 @@ const invalidValues: [string, string, RegExp][] = [
     /^PORT: invalid value "65536", expected a whole number from 0 to 65535$/,
   ],
   ["PORT", "80.5", /^PORT: invalid value "80.5", expected a whole number/],
+  ["PORT", "0x10", /^PORT: invalid value "0x10", expected a whole number/],
+  ["PORT", "80.0", /^PORT: invalid value "80.0", expected a whole number/],
+  [
+    "MAX_BODY_BYTES",
+    "1e4",
+    /^MAX_BODY_BYTES: invalid value "1e4", expected a whole number/,
+  ],
   [
     "SIGNATURE_TOLERANCE_SECONDS",
     "0",

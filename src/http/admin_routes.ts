@@ -1,22 +1,33 @@
 import { Hono } from "hono";
-import type { Context } from "hono";
 import { z } from "zod";
 import type { BreakerStatus } from "../delivery/worker.ts";
 import { isoTime } from "../store/event_queries.ts";
 import { queuePage } from "../ui/queue_actions.ts";
 import type { AppContext } from "./app_context.ts";
 import { prefersHtml } from "./browser_request.ts";
-import { replayDead, replayEvent } from "./replay.ts";
+import { readOptionalJson } from "./optional_json_body.ts";
+import { parseQueueFilter } from "./queue_query.ts";
+import { DELIVERY_ID_PATTERN, replayDead, replayEvent } from "./replay.ts";
 import { jsonError } from "./responses.ts";
 
+const destinationName = z.string()
+  .min(1, "expected a destination name")
+  .max(100, "expected a destination name");
+
 const replayEventSchema = z.object({
-  destination: z.string().min(1).max(100).optional(),
+  destination: destinationName.optional(),
 }).strict();
 
 const replayFailedSchema = z.object({
-  ids: z.array(z.string().min(1).max(100)).max(10_000).optional(),
-  destination: z.string().min(1).max(100).optional(),
-}).strict();
+  ids: z.array(
+    z.string().regex(
+      DELIVERY_ID_PATTERN,
+      "expected a delivery id such as msg_01KDX3B1Y2ZQ8N4M6P7R9S0T1V",
+    ),
+    { invalid_type_error: "expected an array of delivery ids" },
+  ).max(10_000, "expected at most 10000 ids"),
+  destination: destinationName,
+}).partial().strict();
 
 /** Breaker state as JSON: `{destination, state, …}` with ISO times. */
 export function breakerJson(status: BreakerStatus): Record<string, unknown> {
@@ -58,28 +69,21 @@ export function queueOverview(app: AppContext): Record<string, unknown> {
   };
 }
 
-/** Reads an optional JSON body; an empty body is `{}`. */
-async function readOptionalJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return {};
-  return JSON.parse(text);
-}
+const REPLAY_EVENT_SHAPE = 'an empty body or {"destination": "<name>"}';
+const REPLAY_FAILED_SHAPE =
+  'an empty body or {"ids": ["msg_…"], "destination": "<name>"}';
 
 /** Replay and queue routes; mount behind the admin guard. */
 export function adminRoutes(app: AppContext): Hono {
   const routes = new Hono();
 
   routes.post("/events/replay/:id", async (c) => {
-    const parsed = replayEventSchema.safeParse(
-      await readOptionalJson(c).catch(() => undefined),
+    const parsed = await readOptionalJson(
+      c,
+      replayEventSchema,
+      REPLAY_EVENT_SHAPE,
     );
-    if (!parsed.success) {
-      return jsonError(
-        c,
-        400,
-        'body must be empty or {"destination": "<name>"}',
-      );
-    }
+    if (!parsed.ok) return jsonError(c, 400, parsed.error);
 
     const result = replayEvent(
       app,
@@ -91,28 +95,31 @@ export function adminRoutes(app: AppContext): Hono {
   });
 
   routes.post("/admin/replay-failed", async (c) => {
-    const parsed = replayFailedSchema.safeParse(
-      await readOptionalJson(c).catch(() => undefined),
+    const parsed = await readOptionalJson(
+      c,
+      replayFailedSchema,
+      REPLAY_FAILED_SHAPE,
     );
-    if (!parsed.success) {
-      return jsonError(
-        c,
-        400,
-        'body must be empty or {"ids": ["msg_…"], "destination": "<name>"}',
-      );
-    }
+    if (!parsed.ok) return jsonError(c, 400, parsed.error);
 
-    const replayed = replayDead(app, parsed.data);
-    return c.json({ ok: true, replayed });
+    const result = replayDead(app, parsed.data);
+    if (!result.ok) return jsonError(c, result.status, result.error);
+    return c.json({ ok: true, replayed: result.replayed });
   });
 
   routes.get("/admin/queue", (c) => {
     // Browsers get the dashboard page; scripts and a missing Accept get JSON.
-    if (prefersHtml(c)) return queuePage(c, app);
-    const destination = c.req.query("destination") || undefined;
+    const filter = parseQueueFilter(c, app);
+    if (prefersHtml(c)) {
+      return filter.ok
+        ? queuePage(c, app, { destination: filter.destination })
+        : queuePage(c, app, { error: filter.error });
+    }
+    if (!filter.ok) return jsonError(c, 400, filter.error);
+
     return c.json({
       ...queueOverview(app),
-      dead: app.queue.listDead(50, destination).map((dead) => ({
+      dead: app.queue.listDead(50, filter.destination).map((dead) => ({
         ...dead,
         updated_at: isoTime(dead.updated_at),
       })),

@@ -6,6 +6,11 @@ import {
   listEvents,
 } from "../store/event_queries.ts";
 import type { AppContext } from "./app_context.ts";
+import {
+  decimalParameter,
+  describeQueryIssue,
+  readSingleValuedQuery,
+} from "./query_string.ts";
 import { jsonError } from "./responses.ts";
 
 const ISO_8601 =
@@ -56,8 +61,6 @@ const callerNumber = z.string()
   .optional()
   .transform((value) => value?.replace(/^ /, "+").trim() || undefined);
 
-const LIMIT_MESSAGE = "expected a whole number from 1 to 500";
-
 /** Query string of `GET /events`. */
 export const eventQuerySchema = z.object({
   type: optionalText,
@@ -67,41 +70,26 @@ export const eventQuerySchema = z.object({
   q: optionalText,
   since: isoTime.optional(),
   until: isoTime.optional(),
-  limit: z.coerce.number({ invalid_type_error: LIMIT_MESSAGE })
-    .int(LIMIT_MESSAGE)
-    .min(1, LIMIT_MESSAGE)
-    .max(500, LIMIT_MESSAGE)
-    .default(50),
+  limit: decimalParameter(1, 500).default("50"),
   cursor: z.string()
     .max(100, "expected the next_cursor of an earlier page")
     .optional(),
 }).strict();
-
-/** Formats the error for one invalid query parameter, with its value and the expected form. */
-function describeQueryIssue(
-  issue: z.ZodIssue,
-  query: Record<string, string>,
-): string {
-  if (issue.code === "unrecognized_keys") {
-    const names = issue.keys.map((key) => JSON.stringify(key)).join(", ");
-    const known = Object.keys(eventQuerySchema.shape).join(", ");
-    return `unknown query parameter ${names}: expected one of ${known}`;
-  }
-  const name = String(issue.path[0]);
-  return `query parameter ${name}: invalid value ${
-    JSON.stringify(query[name])
-  }, ${issue.message}`;
-}
 
 /** `GET /events` and `GET /events/:id`; mount behind the admin guard. */
 export function eventRoutes(app: AppContext): Hono {
   const routes = new Hono();
 
   routes.get("/", (c) => {
-    const rawQuery = c.req.query();
-    const parsed = eventQuerySchema.safeParse(rawQuery);
+    const read = readSingleValuedQuery(c);
+    if (!read.ok) return jsonError(c, 400, read.error);
+    const parsed = eventQuerySchema.safeParse(read.query);
     if (!parsed.success) {
-      const message = describeQueryIssue(parsed.error.issues[0], rawQuery);
+      const message = describeQueryIssue(
+        parsed.error.issues[0],
+        read.query,
+        Object.keys(eventQuerySchema.shape),
+      );
       return jsonError(c, 400, message);
     }
 
@@ -126,7 +114,9 @@ export function eventRoutes(app: AppContext): Hono {
     }
   });
 
-  routes.get("/:id{evt_[0-9A-Z]+}", (c) => {
+  // Any id that is not stored, well-formed or not, is "event not found".
+  // `/events/ui` is registered before these routes, so it never gets here.
+  routes.get("/:id", (c) => {
     const event = getEvent(app.database, c.req.param("id"));
     if (!event) return jsonError(c, 404, "event not found");
     return c.json(event);

@@ -104,10 +104,16 @@ export class DeliveryQueue {
       SELECT e.type, e.body, a.mp3, a.base64_offset
       FROM events e LEFT JOIN event_audio a ON a.event_id = e.id
       WHERE e.id = ?`);
+    // The attempt takes its replay number from the delivery row. Only a
+    // replay of a dead delivery changes it, so it cannot change while the
+    // attempt runs, unless the lease expired and a second attempt ended
+    // the delivery meanwhile.
     this.#insertAttempt = database.prepare(`
-      INSERT INTO outbound_attempts (delivery_id, attempt, started_at,
+      INSERT INTO outbound_attempts (delivery_id, attempt, replay, started_at,
         duration_ms, status, error, response_excerpt)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      VALUES (?1, ?2,
+        coalesce((SELECT replays FROM deliveries WHERE id = ?1), 0),
+        ?3, ?4, ?5, ?6, ?7)`);
     this.#resolve = database.prepare(`
       UPDATE deliveries
       SET state = ?, attempts = ?, next_attempt_at = coalesce(?, next_attempt_at),
@@ -235,30 +241,31 @@ export class DeliveryQueue {
   }
 
   /**
-   * Moves dead deliveries back to `pending`, due now, with attempts reset.
-   * They keep their ids, so destinations see the same `webhook-id`.
+   * Moves dead deliveries of the given destinations back to `pending`, due
+   * now, with attempts reset and `replays` counted up. They keep their ids,
+   * so destinations see the same `webhook-id`. `ids` narrows the replay to
+   * those deliveries.
    */
   replayDead(
-    filter: { ids?: string[]; destination?: string },
+    filter: { ids?: string[]; destinations: string[] },
     now: number,
   ): number {
-    const conditions = ["state = 'dead'"];
-    const values: (string | number)[] = [now, now];
+    const list = (values: string[]) =>
+      values.map(() => "?").join(", ") || "NULL";
+    const conditions = [
+      "state = 'dead'",
+      `destination IN (${list(filter.destinations)})`,
+    ];
+    const values: (string | number)[] = [now, now, ...filter.destinations];
     if (filter.ids) {
-      conditions.push(
-        `id IN (${filter.ids.map(() => "?").join(", ") || "NULL"})`,
-      );
+      conditions.push(`id IN (${list(filter.ids)})`);
       values.push(...filter.ids);
-    }
-    if (filter.destination) {
-      conditions.push("destination = ?");
-      values.push(filter.destination);
     }
 
     const result = this.database.prepare(`
       UPDATE deliveries
-      SET state = 'pending', attempts = 0, next_attempt_at = ?,
-        lease_expires_at = NULL, updated_at = ?
+      SET state = 'pending', attempts = 0, replays = replays + 1,
+        next_attempt_at = ?, lease_expires_at = NULL, updated_at = ?
       WHERE ${conditions.join(" AND ")}`).run(...values);
     return Number(result.changes);
   }

@@ -78,4 +78,13 @@ export const MIGRATIONS: readonly string[] = [
     base64_offset INTEGER NOT NULL
   );
   `,
+  // Replays of dead deliveries. A replay keeps the delivery id and resets
+  // `attempts`, so attempt numbers start again at 1. `deliveries.replays`
+  // counts the replays, and `outbound_attempts.replay` stores the count at
+  // the time of the attempt (0 before any replay), which keeps the attempts
+  // of each run apart in the audit trail.
+  `
+  ALTER TABLE deliveries ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbound_attempts ADD COLUMN replay INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -35,7 +35,10 @@ export function parseEventFilters(
   const raw = Object.fromEntries(
     Object.entries(query).filter(([, value]) => value.trim() !== ""),
   );
-  const parsed = eventQuerySchema.safeParse({ limit: PAGE_SIZE, ...raw });
+  const parsed = eventQuerySchema.safeParse({
+    limit: String(PAGE_SIZE),
+    ...raw,
+  });
   if (!parsed.success) {
     return {
       ok: false,

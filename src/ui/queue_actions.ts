@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { AppContext } from "../http/app_context.ts";
-import { replayDead } from "../http/replay.ts";
+import { type DeadReplayResult, replayDead } from "../http/replay.ts";
 import { jsonError } from "../http/responses.ts";
 import { listRecentAttempts } from "../store/attempt_queries.ts";
 import { countParameter, plural } from "./components.ts";
@@ -63,13 +63,16 @@ function retryRedirect(returnTo: string | undefined, retried: number): string {
 
 /**
  * Sends the HTML queue dashboard, the branch of `GET /admin/queue` for
- * browsers. `?destination=` filters the dead letters and recent attempts.
+ * browsers. `filter.destination`, already checked, filters the dead
+ * letters and recent attempts. With `filter.error` the page shows the
+ * error above the unfiltered dashboard, with status 400.
  */
 export function queuePage(
   c: Context,
   app: AppContext,
+  filter: { destination?: string; error?: string },
 ): Response | Promise<Response> {
-  const destination = c.req.query("destination")?.slice(0, 100) || undefined;
+  const { destination } = filter;
   const nowMs = app.now();
   const counts = app.queue.countOpen();
   const pending = counts.filter((count) => count.state === "pending");
@@ -92,6 +95,7 @@ export function queuePage(
     attempts: listRecentAttempts(app.database, ROWS_SHOWN, destination),
     nowMs,
     notice: retryNotice(countParameter(c.req.query("retried"))),
+    error: filter.error,
   });
 }
 
@@ -124,13 +128,13 @@ export function queueActions(app: AppContext): Hono {
     }
 
     const form = parsed.data;
-    let retried: number;
+    let result: DeadReplayResult;
     if (form.retry_one) {
-      retried = replayDead(app, { ids: [form.retry_one] });
+      result = replayDead(app, { ids: [form.retry_one] });
     } else if (form.scope === "all") {
-      retried = replayDead(app, { destination: form.destination });
+      result = replayDead(app, { destination: form.destination });
     } else if (form.ids.length > 0) {
-      retried = replayDead(app, { ids: form.ids });
+      result = replayDead(app, { ids: form.ids });
     } else {
       return renderErrorPage(
         c,
@@ -139,7 +143,15 @@ export function queueActions(app: AppContext): Hono {
         "Select at least one dead delivery, or use the button that retries all of them.",
       );
     }
-    return c.redirect(retryRedirect(form.return_to, retried), 303);
+    if (!result.ok) {
+      return renderErrorPage(
+        c,
+        result.status,
+        "Retry failed",
+        `Cannot retry dead deliveries: ${result.error}.`,
+      );
+    }
+    return c.redirect(retryRedirect(form.return_to, result.replayed), 303);
   });
 
   return routes;

@@ -25,6 +25,8 @@ export interface QueueView {
   /** Unix milliseconds when the view was read. */
   nowMs: number;
   notice?: string;
+  /** Error message for a rejected query string, sent with status 400. */
+  error?: string;
 }
 
 const dash = html`<span class="muted">—</span>`;
@@ -284,11 +286,12 @@ export function renderQueuePage(
   c: Context,
   view: QueueView,
 ): Response | Promise<Response> {
-  return renderPage(c, 200, {
+  return renderPage(c, view.error ? 400 : 200, {
     title: "Delivery queue",
     current: "queue",
     body: html`<h1>Delivery queue</h1>
 ${messageBox("notice", view.notice)}
+${messageBox("error", view.error)}
 ${filterForm(view)}
 <div class="grid-2">
 ${countsPanel(view)}
