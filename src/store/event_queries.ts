@@ -116,7 +116,10 @@ export interface DeliveryDetail {
   id: string;
   destination: string;
   state: string;
+  /** Attempts since the delivery was created or last replayed. */
   attempts: number;
+  /** How often a replay moved the delivery from `dead` back to `pending`. */
+  replays: number;
   next_attempt_at: string;
   last_status: number | null;
   last_error: string | null;
@@ -126,6 +129,9 @@ export interface DeliveryDetail {
 }
 
 export interface AttemptDetail {
+  /** Number of replays of the delivery before this attempt, 0 at first. */
+  replay: number;
+  /** 1 for the first attempt of the run, as a replay starts again at 1. */
   attempt: number;
   started_at: string;
   duration_ms: number;
@@ -145,11 +151,12 @@ export function getEvent(
   if (!row) return undefined;
 
   const deliveries = database.prepare(`
-    SELECT id, destination, state, attempts, next_attempt_at, last_status,
-      last_error, created_at, updated_at
+    SELECT id, destination, state, attempts, replays, next_attempt_at,
+      last_status, last_error, created_at, updated_at
     FROM deliveries WHERE event_id = ? ORDER BY created_at, id`).all(id);
   const attempts = database.prepare(`
-    SELECT attempt, started_at, duration_ms, status, error, response_excerpt
+    SELECT replay, attempt, started_at, duration_ms, status, error,
+      response_excerpt
     FROM outbound_attempts WHERE delivery_id = ? ORDER BY id`);
 
   return {
@@ -160,12 +167,14 @@ export function getEvent(
       destination: String(delivery.destination),
       state: String(delivery.state),
       attempts: Number(delivery.attempts),
+      replays: Number(delivery.replays),
       next_attempt_at: isoTime(Number(delivery.next_attempt_at)),
       last_status: delivery.last_status as number | null,
       last_error: delivery.last_error as string | null,
       created_at: isoTime(Number(delivery.created_at)),
       updated_at: isoTime(Number(delivery.updated_at)),
       attempt_log: attempts.all(String(delivery.id)).map((attempt) => ({
+        replay: Number(attempt.replay),
         attempt: Number(attempt.attempt),
         started_at: isoTime(Number(attempt.started_at)),
         duration_ms: Number(attempt.duration_ms),

@@ -177,12 +177,19 @@ ${collectedTable(collected)}
 </section>`;
 }
 
+/** "3" for an attempt of the first run, "replay 1, attempt 3" after a replay. */
+function attemptLabel(attempt: AttemptDetail): string {
+  return attempt.replay
+    ? `replay ${attempt.replay}, attempt ${attempt.attempt}`
+    : String(attempt.attempt);
+}
+
 function attemptRows(attempts: AttemptDetail[]): Markup {
   return html`${
     attempts.map((attempt) =>
       html`
         <tr>
-          <td data-label="Attempt" class="num">${attempt.attempt}</td>
+          <td data-label="Attempt" class="num">${attemptLabel(attempt)}</td>
           <td data-label="Started">${timeTag(attempt.started_at)}</td>
           <td data-label="Duration" class="num">${attempt.duration_ms} ms</td>
           <td data-label="Status" class="num">${attempt.status ?? dash}</td>
@@ -216,7 +223,7 @@ function deliveryBlock(event: EventDetail, delivery: DeliveryDetail): Markup {
         <table class="cards">
           <thead>
             <tr>
-              <th scope="col" class="num">#</th>
+              <th scope="col" class="num">Attempt</th>
               <th scope="col">Started</th>
               <th scope="col" class="num">Duration</th>
               <th scope="col" class="num">Status</th>
@@ -235,7 +242,9 @@ function deliveryBlock(event: EventDetail, delivery: DeliveryDetail): Markup {
 <h3>${delivery.destination}</h3>
 ${stateBadge(delivery.state)}
 <span class="mono muted">${delivery.id}</span>
-<span class="muted">${plural(delivery.attempts, "attempt", "attempts")}</span>
+<span class="muted">${plural(delivery.attempts, "attempt", "attempts")}${
+    delivery.replays ? ` since replay ${delivery.replays}` : ""
+  }</span>
 ${due}
 ${retry}
 </div>
