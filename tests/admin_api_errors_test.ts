@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 /**
  * Runs `test` against a server with two http destinations, `crm` and
- * `archive`, both real loopback servers that answer 200.
+ * `archive`, both real loopback servers that respond with 200.
  */
 async function withServer(
   test: (server: TestServer, destinations: TestDestination[]) => Promise<void>,
@@ -45,7 +45,7 @@ function replayFailed(server: TestServer, body: string): Promise<Response> {
 
 // Wrong methods
 
-/** Method, path (`EVENT` stands for a stored event id) and expected Allow. */
+/** Method, path (`EVENT` is replaced by a stored event id) and Allow. */
 const wrongMethods: [string, string, string][] = [
   ["DELETE", "/admin/queue", "GET, HEAD"],
   ["POST", "/admin/queue", "GET, HEAD"],

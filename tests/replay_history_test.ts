@@ -9,8 +9,8 @@ import {
 import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 /**
- * Runs `test` with one `crm` destination that answers 400 until told
- * otherwise, so the first delivery goes straight to `dead`.
+ * Runs `test` with one `crm` destination that responds with 400 until the
+ * test changes its default, so the first delivery goes straight to `dead`.
  */
 async function withFailingCrm(
   test: (
