@@ -411,3 +411,23 @@ Deno.test("retry form rejects an unknown destination", () =>
       /^Cannot retry dead deliveries: destination "nope" is not configured/,
     );
   }));
+
+Deno.test("replay-failed rejects an oversized body", () =>
+  withServer(async (server) => {
+    const ids = Array.from(
+      { length: 40_000 },
+      (_, i) => `msg_${String(i).padStart(30, "0")}`,
+    );
+    const response = await replayFailed(server, JSON.stringify({ ids }));
+
+    const error = await assertJsonError(response, 400);
+    assert.match(error, /larger than 1048576 bytes/);
+  }));
+
+Deno.test("audio of an unknown id answers 404", () =>
+  withServer(async (server) => {
+    const response = await server.admin("/events/evt_nope/audio");
+
+    const error = await assertJsonError(response, 404);
+    assert.equal(error, "event not found");
+  }));

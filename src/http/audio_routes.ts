@@ -10,7 +10,7 @@ import { jsonError } from "./responses.ts";
 export function audioRoutes(app: AppContext): Hono {
   const routes = new Hono();
 
-  routes.get("/:id{evt_[0-9A-Z]+}/audio", (c) => {
+  routes.get("/:id/audio", (c) => {
     const audio = loadEventAudio(app.database, c.req.param("id"));
     if (!audio) return jsonError(c, 404, "event not found");
     if (!audio.mp3) {
