@@ -162,5 +162,7 @@ pre.raw { max-height: 32rem; overflow: auto; padding: 12px; background: var(--bg
   table.cards td time { white-space: normal; }
   table.cards td::before { content: attr(data-label); font-weight: 600; color: var(--muted); font-size: 0.85rem; }
   .clip { max-width: none; white-space: normal; overflow-wrap: anywhere; }
+  .table-wrap.flat table { font-size: 0.85rem; }
+  .table-wrap.flat th, .table-wrap.flat td { padding: 6px; white-space: normal; }
 }
 `;

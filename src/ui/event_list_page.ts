@@ -67,8 +67,8 @@ function filterForm(view: EventListView): Markup {
     ${textField(view, "q", "Text", "words in the body")}
     ${textField(view, "conversation_id", "Conversation ID", "conv_…")}
     ${textField(view, "agent_id", "Agent ID", "agent_…")}
-    ${textField(view, "since", "Received from", "2026-01-31")}
-    ${textField(view, "until", "Received before", "2026-02-01T09:00Z")}
+    ${textField(view, "since", "Received from", "YYYY-MM-DD")}
+    ${textField(view, "until", "Received before", "YYYY-MM-DDTHH:MMZ")}
     <div class="actions">
     <button type="submit">Apply</button>
     <a class="button secondary" href="/events/ui">Clear</a>

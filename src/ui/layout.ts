@@ -41,6 +41,7 @@ export function renderPage(
           <meta name="viewport" content="width=device-width, initial-scale=1">
           <title>${options.title} · AskNewton webhooks</title>
           <link rel="stylesheet" href="${assetUrl("admin.css")}">
+          <link rel="icon" href="data:,">
           <script nonce="${nonce}" src="${assetUrl("admin.js")}" defer></script>
         </head>
         <body>

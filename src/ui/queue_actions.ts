@@ -38,7 +38,7 @@ export function retryNotice(count: number | undefined): string | undefined {
   }
   return `Moved ${
     plural(count, "dead delivery", "dead deliveries")
-  } back to pending. The worker sends them now.`;
+  } back to pending. The worker sends them as soon as each destination's circuit breaker lets it.`;
 }
 
 /**
