@@ -544,5 +544,5 @@ Deno.test("alert rules pass promtool check rules", async () => {
   ]);
 
   assert.equal(result.code, 0, result.stdout + result.stderr);
-  assert.match(result.stdout, /SUCCESS: 3 rules found/);
+  assert.match(result.stdout, /SUCCESS: 4 rules found/);
 });
