@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  describeIssues,
+  expecting,
+  expectingObject,
+} from "./config_file_issues.ts";
 
 /** A dynamic variable value; the voice agent rejects null. */
 export type DynamicValue = string | number | boolean;
@@ -10,10 +15,21 @@ export interface InitData {
 }
 
 const initDataSchema = z.object({
-  dynamic_variables: z.record(z.union([z.string(), z.number(), z.boolean()]))
-    .optional(),
-  conversation_config_override: z.record(z.unknown()).optional(),
-}).strict();
+  dynamic_variables: z.record(
+    z.union(
+      [z.string(), z.number(), z.boolean()],
+      expecting(
+        "a string, number or boolean, because the voice agent rejects null, lists and objects",
+      ),
+    ),
+    expecting("an object of variable names and values"),
+  ).optional(),
+  conversation_config_override: z.record(
+    z.unknown(),
+    expecting("an object of ElevenLabs conversation settings"),
+  ).optional(),
+}, expectingObject([], ["dynamic_variables", "conversation_config_override"]))
+  .strict();
 
 /** Raised for an invalid `INIT_DATA_FILE`; one line per problem. */
 export class InitDataError extends Error {
@@ -41,10 +57,9 @@ export function parseInitData(
 
   const parsed = initDataSchema.safeParse(json);
   if (!parsed.success) {
-    throw new InitDataError(parsed.error.issues.map((issue) => {
-      const where = issue.path.length ? issue.path.join(".") : "(top level)";
-      return `${fileName}: ${where}: ${issue.message}`;
-    }));
+    throw new InitDataError(
+      describeIssues(fileName, parsed.error.issues, json, () => false),
+    );
   }
   return {
     dynamic_variables: parsed.data.dynamic_variables ?? {},
