@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HOST_EXPECTED, isListenHost } from "./listen_address.ts";
 
 /** Log levels accepted by `LOG_LEVEL`, lowest first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -29,7 +30,11 @@ export interface Config {
 /** Every environment variable the server reads, with default and meaning. */
 export const ENVIRONMENT_VARIABLES = [
   ["PORT", "3000", "listen port"],
-  ["HOST", "0.0.0.0", "listen address"],
+  [
+    "HOST",
+    "0.0.0.0",
+    "listen address: an IPv4 or IPv6 address or a host name; empty means the default",
+  ],
   ["DB_PATH", "data/asknewton.db", "SQLite file; its folder is created"],
   [
     "ELEVEN_END_SECRET",
@@ -51,7 +56,7 @@ export const ENVIRONMENT_VARIABLES = [
   [
     "ADMIN_TOKEN",
     "",
-    "bearer token for /admin/* and /events*; unset disables them",
+    "bearer token for /admin/* and /events*, at least 16 characters; unset disables them",
   ],
   [
     "SIGNATURE_TOLERANCE_SECONDS",
@@ -122,7 +127,12 @@ const httpUrl = optionalText.refine(
 
 const environmentSchema = z.object({
   PORT: integerVariable(3000, 0, 65535),
-  HOST: optionalText.transform((value) => value ?? "0.0.0.0"),
+  // An empty HOST counts as unset, as every variable here does, so `HOST=`
+  // in an environment file keeps the default.
+  HOST: optionalText.refine(
+    (value) => value === undefined || isListenHost(value),
+    HOST_EXPECTED,
+  ).transform((value) => value ?? "0.0.0.0"),
   DB_PATH: optionalText.transform((value) => value ?? "data/asknewton.db"),
   ELEVEN_END_SECRET: secretList,
   ELEVEN_INIT_SECRET: secretList,

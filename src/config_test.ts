@@ -92,6 +92,11 @@ Deno.test("parseConfig reads every variable", () => {
   assert.equal(config.logLevel, "warn");
 });
 
+Deno.test("parseConfig accepts IPv6 and host names", () => {
+  assert.equal(parseConfig({ HOST: "::1" }).host, "::1");
+  assert.equal(parseConfig({ HOST: "localhost" }).host, "localhost");
+});
+
 Deno.test("parseConfig splits secret lists on commas", () => {
   const config = parseConfig({
     ELEVEN_END_SECRET: "wsec_new, wsec_old,,",
@@ -152,6 +157,12 @@ const invalidValues: [string, string, RegExp][] = [
     "short-token",
     /^ADMIN_TOKEN: invalid value \(value hidden\), expected at least 16 characters/,
   ],
+  [
+    "HOST",
+    "999.1.1.1",
+    /^HOST: invalid value "999.1.1.1", expected an IPv4 address such as 127.0.0.1, an IPv6 address such as ::1, or a host name such as localhost$/,
+  ],
+  ["HOST", "not a host", /^HOST: invalid value "not a host", expected an IPv4/],
 ];
 
 for (const [variable, value, expected] of invalidValues) {

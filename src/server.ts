@@ -6,7 +6,8 @@ import { type InitData, parseInitData } from "./init_data.ts";
 import { createDrainingHandler, settleWithin } from "./http/draining.ts";
 import { createApp, type UnhandledErrorListener } from "./http/app.ts";
 import type { AppContext, ServerObserver } from "./http/app_context.ts";
-import { openDatabase } from "./store/database.ts";
+import { openDatabaseAtPath } from "./database_path.ts";
+import { describeListenError } from "./listen_address.ts";
 import { EventWriter } from "./store/event_writer.ts";
 import { DeliveryQueue } from "./store/delivery_queue.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
@@ -88,7 +89,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const now = options.now ?? Date.now;
   const { destinations, initData } = await loadConfigFiles(config);
-  const database = openDatabase(config.dbPath);
+  const database = openDatabaseAtPath(config.dbPath);
   const queue = new DeliveryQueue(database);
   const metrics = new ServerMetrics({
     version: VERSION,
@@ -136,13 +137,11 @@ export async function startServer(
   const app = createApp(context, options.onUnhandledError);
 
   const handler = createDrainingHandler(app.fetch);
-  const listening = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: (address) => listening.resolve(address as Deno.NetAddr),
-  }, handler.fetch);
-  const address = await listening.promise;
+  const { server, address } = await listen(config, handler.fetch)
+    .catch((error) => {
+      database.close();
+      throw error;
+    });
   worker.start();
   const retention = new RetentionJob(database, {
     now,
@@ -174,4 +173,27 @@ export async function startServer(
       database.close();
     },
   };
+}
+
+/**
+ * Starts `Deno.serve` and resolves once it listens. A failure to bind, such
+ * as a port in use, becomes an error that names `HOST` or `PORT`.
+ */
+async function listen(
+  config: Config,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+): Promise<{ server: Deno.HttpServer<Deno.NetAddr>; address: Deno.NetAddr }> {
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  try {
+    const server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: (address) => listening.resolve(address as Deno.NetAddr),
+    }, handler);
+    return { server, address: await listening.promise };
+  } catch (error) {
+    throw new Error(describeListenError(config.host, config.port, error), {
+      cause: error,
+    });
+  }
 }
