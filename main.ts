@@ -7,6 +7,10 @@ import { backupCommand } from "./src/cli/backup.ts";
 import { checkConfigCommand } from "./src/cli/check_config.ts";
 import { readEnvironment } from "./src/cli/environment.ts";
 import { purgeCommand } from "./src/cli/purge.ts";
+import {
+  findUnknownEventTypes,
+  KNOWN_EVENT_TYPES,
+} from "./src/destinations.ts";
 import { configureLogging, logger } from "./src/log.ts";
 import { createObserver } from "./src/observer.ts";
 import { startServer } from "./src/server.ts";
@@ -73,6 +77,14 @@ async function serve(): Promise<number> {
   });
   for (const route of disabled) {
     log.warn("route disabled: its secret is not set", { route });
+  }
+  const unknownTypes = findUnknownEventTypes(server.context.destinations);
+  for (const { destination, eventType } of unknownTypes) {
+    log.warn("destination lists an unknown event type; check its spelling", {
+      destination,
+      event_type: eventType,
+      known_types: KNOWN_EVENT_TYPES,
+    });
   }
 
   const stopped = Promise.withResolvers<number>();

@@ -63,6 +63,16 @@ Deno.test("--help lists every variable and default", async () => {
   }
 });
 
+Deno.test("--help states the ADMIN_TOKEN minimum", async () => {
+  const result = await runMain(["--help"]);
+
+  const line = result.lines.find((text) =>
+    text.trim().startsWith("ADMIN_TOKEN")
+  );
+  assert.ok(line, "--help has no line for ADMIN_TOKEN");
+  assert.match(line, /at least 16 characters/);
+});
+
 Deno.test("unknown command exits 2", async () => {
   const result = await runMain(["restore"]);
 
@@ -133,7 +143,7 @@ Deno.test("check-config lists each problem", async () => {
       INIT_DATA_FILE: `${folder}/init.json`,
     });
 
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.equal(result.stdout, "");
     assert.equal(result.errorLines.length, 5, result.stderr);
     const [port, token, level, destinations, initData] = result.errorLines;
@@ -171,7 +181,7 @@ Deno.test("check-config rejects a bad destinations file", async () => {
       REDACT_AFTER_DAYS: "60",
     });
 
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.ok(
       result.errorLines.some((line) =>
         line.startsWith('REDACT_AFTER_DAYS: invalid value "60"') &&
@@ -185,7 +195,7 @@ Deno.test("check-config rejects a bad destinations file", async () => {
     );
     assert.ok(
       result.errorLines.some((line) =>
-        line.startsWith("DESTINATIONS_FILE: destinations.0.url")
+        line.startsWith("DESTINATIONS_FILE: destinations[0].url")
       ),
       result.stderr,
     );

@@ -180,7 +180,7 @@ Deno.test("check-config names a folder the build cannot write", async () => {
       { permissions: DEFAULT_FLAGS, cwd: folder },
     );
 
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.deepEqual(result.errorLines.length, 1, result.stderr);
     assert.match(
       result.errorLines[0],

@@ -1,8 +1,11 @@
 import { dirname } from "node:path";
 import { type Config, ConfigError, parseConfig } from "../config.ts";
+import { findDatabasePathProblem } from "../database_path.ts";
 import {
   type Destination,
   DestinationsError,
+  findUnknownEventTypes,
+  KNOWN_EVENT_TYPES,
   parseDestinations,
 } from "../destinations.ts";
 import { type InitData, InitDataError, parseInitData } from "../init_data.ts";
@@ -11,6 +14,8 @@ import { type InitData, InitDataError, parseInitData } from "../init_data.ts";
 export interface ConfigurationReport {
   /** One line per problem, naming the variable or file; no secret values. */
   problems: string[];
+  /** Lines about likely mistakes that do not stop the server. */
+  warnings: string[];
   /** Lines describing the server that would start; empty with problems. */
   summary: string[];
 }
@@ -18,15 +23,17 @@ export interface ConfigurationReport {
 /**
  * `check-config`: validates the environment and the JSON files it names,
  * then prints what the server would run, with secrets masked. Returns the
- * exit code: 0 when valid, 1 with one line per problem on stderr.
+ * exit code: 0 when valid, 2 with one line per problem on stderr, as `serve`
+ * exits for an invalid configuration. Warnings go to stderr either way.
  */
 export async function checkConfigCommand(
   environment: Record<string, string>,
 ): Promise<number> {
   const report = await inspectConfiguration(environment);
+  for (const warning of report.warnings) console.error(warning);
   if (report.problems.length > 0) {
     for (const problem of report.problems) console.error(problem);
-    return 1;
+    return 2;
   }
   console.log(report.summary.join("\n"));
   return 0;
@@ -59,13 +66,15 @@ export async function inspectConfiguration(
     problems,
     (text) => parseInitData(text),
   );
-  if (config) problems.push(...databaseAccessProblems(config.dbPath));
+  if (config) problems.push(...databaseProblems(config.dbPath));
+  const warnings = destinations ? unknownEventTypeWarnings(destinations) : [];
 
   if (problems.length > 0 || !config || !destinations || !initData) {
-    return { problems, summary: [] };
+    return { problems, warnings, summary: [] };
   }
   return {
     problems,
+    warnings,
     summary: await describeConfiguration(config, destinations, initData),
   };
 }
@@ -121,21 +130,36 @@ async function readConfigFile(
 }
 
 /**
- * Checks that the process may read and write the database folder. Under
- * `deno run -A` this always holds; the executable is built with folder
- * permissions fixed at compile time.
+ * Checks that the process may read and write the database folder, then that
+ * `serve` could open the path as SQLite. The first check always passes under
+ * `deno run -A`. It matters for the executable, whose folder permissions are
+ * fixed at compile time, and the second check needs those permissions.
  */
-function databaseAccessProblems(dbPath: string): string[] {
+function databaseProblems(dbPath: string): string[] {
   const folder = dirname(dbPath);
   const denied = (["read", "write"] as const).filter((name) =>
     Deno.permissions.querySync({ name, path: folder }).state !== "granted"
   );
-  if (denied.length === 0) return [];
-  return [
-    `DB_PATH: this executable may not ${denied.join(" or ")} ${
-      JSON.stringify(folder)
-    }; set DB_PATH inside the folder it was built for (COMPILE_DATA_DIR, see README)`,
-  ];
+  if (denied.length > 0) {
+    return [
+      `DB_PATH: this executable may not ${denied.join(" or ")} ${
+        JSON.stringify(folder)
+      }; set DB_PATH inside the folder it was built for (COMPILE_DATA_DIR, see README)`,
+    ];
+  }
+
+  const problem = findDatabasePathProblem(dbPath);
+  return problem ? [problem] : [];
+}
+
+function unknownEventTypeWarnings(destinations: Destination[]): string[] {
+  return findUnknownEventTypes(destinations).map(({ destination, eventType }) =>
+    `warning: DESTINATIONS_FILE: destination "${destination}" lists unknown event type ${
+      JSON.stringify(eventType)
+    }; it is kept, because ElevenLabs adds types over time, but check its spelling against the known types ${
+      KNOWN_EVENT_TYPES.join(", ")
+    }`
+  );
 }
 
 async function describeConfiguration(
@@ -166,7 +190,7 @@ async function describeDatabaseFile(path: string): Promise<string> {
     return `exists, ${size} bytes`;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "will be created";
-    throw error;
+    return `cannot inspect it: ${(error as Error).message}`;
   }
 }
 
