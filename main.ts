@@ -63,6 +63,27 @@ async function serve(): Promise<number> {
     return 2;
   }
 
+  // Listen for signals before announcing the start, so a SIGTERM sent as
+  // soon as "server started" appears still shuts down cleanly.
+  const stopped = Promise.withResolvers<number>();
+  let stopping = false;
+  const stop = (signal: Deno.Signal) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutdown started", { signal });
+    const timer = setTimeout(() => {
+      log.error("shutdown timed out", { limit_ms: SHUTDOWN_LIMIT_MS });
+      stopped.resolve(1);
+    }, SHUTDOWN_LIMIT_MS);
+    server.shutdown().then(() => {
+      clearTimeout(timer);
+      log.info("shutdown finished");
+      stopped.resolve(0);
+    });
+  };
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+
   const disabled = [
     !config.endSecrets.length && "/webhooks/eleven/conversation-end",
     !config.initSecrets.length && "/webhooks/eleven/conversation-init",
@@ -87,21 +108,6 @@ async function serve(): Promise<number> {
     });
   }
 
-  const stopped = Promise.withResolvers<number>();
-  const stop = (signal: Deno.Signal) => {
-    log.info("shutdown started", { signal });
-    const timer = setTimeout(() => {
-      log.error("shutdown timed out", { limit_ms: SHUTDOWN_LIMIT_MS });
-      stopped.resolve(1);
-    }, SHUTDOWN_LIMIT_MS);
-    server.shutdown().then(() => {
-      clearTimeout(timer);
-      log.info("shutdown finished");
-      stopped.resolve(0);
-    });
-  };
-  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   return await stopped.promise;
 }
 

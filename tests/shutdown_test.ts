@@ -250,3 +250,20 @@ Deno.test("SIGTERM does not wait for a stalled body", async () => {
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("SIGTERM right after start exits 0", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "asknewton-test-" });
+  try {
+    const server = await spawnServer({ DB_PATH: `${folder}/asknewton.db` });
+    server.kill("SIGTERM");
+    const exitCode = await withTimeout(
+      server.exited,
+      SHUTDOWN_LIMIT_MS + 5_000,
+      "the server's exit",
+    );
+
+    assert.equal(exitCode, 0, server.lines.join("\n"));
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
