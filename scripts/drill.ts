@@ -31,6 +31,16 @@ interface Check {
 
 type Drill = () => Promise<{ report: unknown; checks: Check[] }>;
 
+/** Returns a function that builds the checks of one drill. */
+function checkOf(drill: string) {
+  return (check: string, value: string | number, passed: boolean): Check => ({
+    drill,
+    check,
+    value,
+    passed,
+  });
+}
+
 const DRILLS: Record<string, Drill> = {
   async kill() {
     const report = await runKillDrill({
@@ -38,12 +48,7 @@ const DRILLS: Record<string, Drill> = {
       killAfterResponses: 500,
       connections: 32,
     });
-    const check = (check: string, value: number, passed: boolean) => ({
-      drill: "kill -9 under load",
-      check,
-      value,
-      passed,
-    });
+    const check = checkOf("kill -9 under load");
     return {
       report,
       checks: [
@@ -92,12 +97,7 @@ const DRILLS: Record<string, Drill> = {
       opensWhileDown: 3,
       cooldownMs: 300,
     });
-    const check = (check: string, value: string | number, passed: boolean) => ({
-      drill: "destination outage",
-      check,
-      value,
-      passed,
-    });
+    const check = checkOf("destination outage");
     return {
       report,
       checks: [
@@ -132,12 +132,7 @@ const DRILLS: Record<string, Drill> = {
       requestsWhileFull: 20,
       requestsAfterRecovery: 50,
     });
-    const check = (check: string, value: number, passed: boolean) => ({
-      drill: "disk full",
-      check,
-      value,
-      passed,
-    });
+    const check = checkOf("disk full");
     return {
       report,
       checks: [
@@ -191,12 +186,7 @@ const DRILLS: Record<string, Drill> = {
       requests: 200,
       connections: 16,
     });
-    const check = (check: string, value: number, passed: boolean) => ({
-      drill: "write lock held 2 s",
-      check,
-      value,
-      passed,
-    });
+    const check = checkOf("write lock held 2 s");
     return {
       report,
       checks: [
@@ -242,12 +232,7 @@ const DRILLS: Record<string, Drill> = {
       connections: 16,
     });
     const growth = report.rssAfterBytes - report.rssBeforeBytes;
-    const check = (check: string, value: string | number, passed: boolean) => ({
-      drill: "hostile input",
-      check,
-      value,
-      passed,
-    });
+    const check = checkOf("hostile input");
     return {
       report,
       checks: [

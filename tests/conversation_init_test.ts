@@ -437,3 +437,28 @@ Deno.test("conversation-init stores the request as an event", async () => {
     await server.close();
   }
 });
+
+Deno.test("conversation-init without call_sid deduplicates by hash", async () => {
+  const server = await startTestServer();
+  try {
+    const body = JSON.stringify({ caller_id: CALLER, agent_id: "agent_x" });
+    const headers = { authorization: `Bearer ${INIT_SECRET}` };
+    const first = await postInit(server, body, headers);
+    await first.body?.cancel();
+    const second = await postInit(server, body, headers);
+    await second.body?.cancel();
+
+    const rows = server.database.prepare(
+      "SELECT dedup_key FROM events WHERE type = 'conversation_initiation'",
+    ).all();
+    assert.equal(first.status, 200);
+    assert.equal(second.status, 200);
+    assert.equal(rows.length, 1);
+    assert.match(
+      String(rows[0].dedup_key),
+      /^conversation_initiation:sha256:[0-9a-f]{64}$/,
+    );
+  } finally {
+    await server.close();
+  }
+});

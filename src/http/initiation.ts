@@ -14,6 +14,7 @@ import { matchesAnySecret } from "./constant_time.ts";
 import { jsonError } from "./responses.ts";
 import {
   readJsonBody,
+  sha256Hex,
   startWebhookReport,
   storeFailureResponse,
 } from "./webhook_request.ts";
@@ -63,7 +64,7 @@ export async function handleInitiation(
   const answer = JSON.stringify(buildAnswer(app, request));
   const dedupKey = request.call_sid
     ? `${fields.type}:${request.call_sid}`
-    : `${fields.type}:body:${read.text}`;
+    : `${fields.type}:sha256:${await sha256Hex(read.bytes)}`;
   const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
   try {
     const result = await app.writer.write({

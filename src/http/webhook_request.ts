@@ -101,3 +101,16 @@ export function storeFailureResponse(
   }
   throw error;
 }
+
+/** Returns the hex SHA-256 of a body, for deduplication keys. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}

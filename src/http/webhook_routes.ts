@@ -11,6 +11,7 @@ import { handleInitiation } from "./initiation.ts";
 import { jsonError } from "./responses.ts";
 import {
   readJsonBody,
+  sha256Hex,
   startWebhookReport,
   storeFailureResponse,
 } from "./webhook_request.ts";
@@ -101,16 +102,4 @@ async function handleConversationEnd(
     const failure = storeFailureResponse(c, error);
     return finish(failure.response, { ...failure.record, type: fields.type });
   }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    bytes as Uint8Array<ArrayBuffer>,
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
 }
