@@ -16,7 +16,7 @@ import { createObserver } from "./src/observer.ts";
 import { startServer } from "./src/server.ts";
 import { VERSION } from "./src/version.ts";
 
-/** Longest wait for requests in flight after SIGTERM or SIGINT. */
+/** Maximum time a graceful shutdown may take after SIGTERM or SIGINT. */
 const SHUTDOWN_LIMIT_MS = 10_000;
 
 function helpText(): string {

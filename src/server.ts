@@ -17,12 +17,12 @@ import { withMetrics } from "./observer.ts";
 import { VERSION } from "./version.ts";
 
 /**
- * Longest wait at shutdown for requests already being handled. It leaves
+ * Maximum wait at shutdown for requests already being handled. It leaves
  * room for the delivery drain inside the 10 s that `main.ts` allows.
  */
 const REQUEST_DRAIN_MS = 4_000;
 
-/** Longest wait at shutdown for open connections to close. */
+/** Maximum wait at shutdown for open connections to close. */
 const CONNECTION_CLOSE_MS = 500;
 
 /** Ways tests and `main.ts` shape a server beyond its configuration. */
@@ -31,7 +31,7 @@ export interface ServerOptions {
   now?: () => number;
   /** Randomness for backoff jitter; defaults to `Math.random`. */
   random?: () => number;
-  /** Longest wait for deliveries in flight at shutdown. */
+  /** Maximum wait for deliveries in flight at shutdown. */
   deliveryDrainMs?: number;
   observer?: ServerObserver;
   onUnhandledError?: UnhandledErrorListener;
@@ -107,9 +107,7 @@ export async function startServer(
     queue,
     destinations,
     now,
-    // The worker's defaults are spread under its options, so an explicit
-    // undefined here would replace Math.random and break every retry.
-    random: options.random ?? Math.random,
+    random: options.random,
     events: observer,
   });
   const writer = new EventWriter(database, {

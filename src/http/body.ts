@@ -15,7 +15,7 @@ export class BodyTimeoutError extends Error {
 }
 
 /**
- * Longest time a webhook body may take to arrive. 60 s carries the largest
+ * Maximum time a webhook body may take to arrive. 60 s carries the largest
  * allowed body (32 MiB) at about 0.5 MiB/s; a client slower than that holds
  * a connection open without sending, and also delays a graceful shutdown.
  */

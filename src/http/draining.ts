@@ -2,7 +2,7 @@
 export interface DrainingHandler {
   fetch(request: Request, info: Deno.ServeHandlerInfo): Promise<Response>;
   /**
-   * Answers new requests with 503 from now on and resolves when every
+   * Responds to new requests with 503 from now on and resolves when every
    * request already being handled has its response, or after `limitMs`,
    * so a client that sends its body slowly cannot hold up a shutdown.
    */
