@@ -454,3 +454,22 @@ Deno.test("shutdown releases a hanging delivery", async () => {
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("replay-failed adds no second live delivery", async () => {
+  await withDelivery([{ name: "crm" }], async (server, [crm]) => {
+    crm.script({ status: 410 }, { status: 500 });
+    const posted = await server.postFixture("post_call_transcription.json");
+    const { event_id: eventId } = await posted.json();
+    await server.context.worker.settle();
+    await server.admin(`/events/replay/${eventId}`, { method: "POST" });
+    await server.context.worker.settle();
+
+    const response = await server.admin("/admin/replay-failed", {
+      method: "POST",
+    });
+    const states = deliveryRows(server).map((row) => row.state).sort();
+
+    assert.deepEqual(await response.json(), { ok: true, replayed: 0 });
+    assert.deepEqual(states, ["dead", "pending"]);
+  });
+});

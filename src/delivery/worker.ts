@@ -3,6 +3,7 @@ import type {
   AttemptRecord,
   AttemptResolution,
   ClaimedDelivery,
+  ClaimReference,
   DeliveryQueue,
 } from "../store/delivery_queue.ts";
 import { type AttemptReport, runAttempt, type SendRequest } from "./attempt.ts";
@@ -66,8 +67,12 @@ export class DeliveryWorker {
   readonly #inFlight = new Map<string, number>();
   readonly #attempts = new Set<Promise<void>>();
   readonly #abort = new AbortController();
-  #completions: { record: AttemptRecord; resolution: AttemptResolution }[] = [];
-  #releases: string[] = [];
+  #completions: {
+    record: AttemptRecord;
+    resolution: AttemptResolution;
+    claim: ClaimReference;
+  }[] = [];
+  #releases: ClaimReference[] = [];
   #flushScheduled = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #wakeRequested = false;
@@ -240,7 +245,9 @@ export class DeliveryWorker {
       );
       const breaker = this.#breakers.get(destination.name)!;
       if (permit === "probe" && claimed.length === 0) breaker.release();
-      for (const delivery of claimed) this.#startAttempt(destination, delivery);
+      for (const delivery of claimed) {
+        this.#startAttempt(destination, delivery, permit === "probe");
+      }
     }
   }
 
@@ -293,13 +300,23 @@ export class DeliveryWorker {
     });
   }
 
-  #startAttempt(destination: Destination, delivery: ClaimedDelivery): void {
+  #startAttempt(
+    destination: Destination,
+    delivery: ClaimedDelivery,
+    probe: boolean,
+  ): void {
     this.#inFlight.set(
       destination.name,
       (this.#inFlight.get(destination.name) ?? 0) + 1,
     );
     const attempt = this.#attempt(destination, delivery)
-      .catch((error) => this.#options.events.loopFailed?.(error))
+      .catch((error) => {
+        // The delivery stays in flight until its lease expires and is then
+        // sent again. A probe must be handed back, or the half-open breaker
+        // would wait for its result forever.
+        if (probe) this.#breakers.get(destination.name)!.release();
+        this.#options.events.loopFailed?.(error);
+      })
       .finally(() => {
         this.#inFlight.set(
           destination.name,
@@ -325,22 +342,29 @@ export class DeliveryWorker {
     });
 
     const breaker = this.#breakers.get(destination.name)!;
+    const claim = {
+      deliveryId: delivery.id,
+      leaseExpiresAt: delivery.leaseExpiresAt,
+    };
     if (attempt.aborted) {
       breaker.release();
-      this.#releases.push(delivery.id);
+      this.#releases.push(claim);
       this.#scheduleFlush();
       return;
     }
 
-    if (attempt.outcome === "success") breaker.recordSuccess();
-    else if (attempt.outcome === "retry") breaker.recordFailure();
-    else breaker.recordPermanentError();
-
+    // The outcome is queued for writing first, so a failing callback below
+    // cannot lose it.
     this.#completions.push({
       record: attempt.record,
       resolution: attempt.resolution,
+      claim,
     });
     this.#scheduleFlush();
+
+    if (attempt.outcome === "success") breaker.recordSuccess();
+    else if (attempt.outcome === "retry") breaker.recordFailure();
+    else breaker.recordPermanentError();
     this.#options.events.attemptFinished?.(attempt.report);
   }
 

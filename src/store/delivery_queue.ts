@@ -36,6 +36,17 @@ export interface ClaimedDelivery {
   eventType: string;
   /** The event body exactly as received. */
   body: string;
+  /**
+   * The lease of this claim, Unix ms. Writing the outcome requires it to be
+   * unchanged, so a late outcome cannot touch a later claim of the delivery.
+   */
+  leaseExpiresAt: number;
+}
+
+/** A claimed delivery to hand back, identified by its claim. */
+export interface ClaimReference {
+  deliveryId: string;
+  leaseExpiresAt: number;
 }
 
 /** How one attempt ended, as written to `outbound_attempts`. */
@@ -118,11 +129,11 @@ export class DeliveryQueue {
       UPDATE deliveries
       SET state = ?, attempts = ?, next_attempt_at = coalesce(?, next_attempt_at),
         lease_expires_at = NULL, last_status = ?, last_error = ?, updated_at = ?
-      WHERE id = ? AND state = 'in_flight'`);
+      WHERE id = ? AND state = 'in_flight' AND lease_expires_at = ?`);
     this.#release = database.prepare(`
       UPDATE deliveries
       SET state = 'pending', lease_expires_at = NULL, updated_at = ?
-      WHERE id = ? AND state = 'in_flight'`);
+      WHERE id = ? AND state = 'in_flight' AND lease_expires_at = ?`);
     this.#sweep = database.prepare(`
       UPDATE deliveries
       SET state = 'pending', lease_expires_at = NULL, updated_at = ?1
@@ -166,22 +177,28 @@ export class DeliveryQueue {
         body: event.mp3 === null
           ? event.body
           : restoreAudio(event.body, event.mp3, Number(event.base64_offset)),
+        leaseExpiresAt,
       };
     });
   }
 
   /**
    * Writes attempt records and the state changes they cause, all in one
-   * transaction. A resolution for a delivery that is no longer in flight
-   * (its lease expired and the sweeper took it back) changes nothing.
+   * transaction. Every attempt is recorded, but the state changes only while
+   * the claim still holds: after its lease expired, the sweeper or a later
+   * claim owns the delivery.
    */
   resolve(
-    entries: { record: AttemptRecord; resolution: AttemptResolution }[],
+    entries: {
+      record: AttemptRecord;
+      resolution: AttemptResolution;
+      claim: ClaimReference;
+    }[],
     now: number,
   ): void {
     if (entries.length === 0) return;
     transaction(this.database, () => {
-      for (const { record, resolution } of entries) {
+      for (const { record, resolution, claim } of entries) {
         this.#insertAttempt.run(
           record.deliveryId,
           record.attempt,
@@ -198,17 +215,23 @@ export class DeliveryQueue {
           record.status ?? null,
           record.error ?? null,
           now,
-          record.deliveryId,
+          claim.deliveryId,
+          claim.leaseExpiresAt,
         );
       }
     });
   }
 
-  /** Returns claimed deliveries to `pending` without spending an attempt. */
-  release(deliveryIds: string[], now: number): void {
-    if (deliveryIds.length === 0) return;
+  /**
+   * Returns claimed deliveries to `pending` without spending an attempt,
+   * where the claim still holds.
+   */
+  release(claims: ClaimReference[], now: number): void {
+    if (claims.length === 0) return;
     transaction(this.database, () => {
-      for (const id of deliveryIds) this.#release.run(now, id);
+      for (const claim of claims) {
+        this.#release.run(now, claim.deliveryId, claim.leaseExpiresAt);
+      }
     });
   }
 
@@ -244,7 +267,8 @@ export class DeliveryQueue {
    * Moves dead deliveries of the given destinations back to `pending`, due
    * now, with attempts reset and `replays` counted up. They keep their ids,
    * so destinations see the same `webhook-id`. `ids` narrows the replay to
-   * those deliveries.
+   * those deliveries. A delivery is skipped when its event already has a
+   * live delivery to that destination, so a replay never adds a second one.
    */
   replayDead(
     filter: { ids?: string[]; destinations: string[] },
@@ -255,6 +279,14 @@ export class DeliveryQueue {
     const conditions = [
       "state = 'dead'",
       `destination IN (${list(filter.destinations)})`,
+      // One live delivery per event and destination: skip a dead delivery
+      // when a newer one is live, or when a newer one is dead too (the
+      // newer one is replayed instead).
+      `NOT EXISTS (SELECT 1 FROM deliveries other
+        WHERE other.event_id = deliveries.event_id
+          AND other.destination = deliveries.destination
+          AND (other.state IN ('pending', 'in_flight')
+            OR (other.state = 'dead' AND other.created_at > deliveries.created_at)))`,
     ];
     const values: (string | number)[] = [now, now, ...filter.destinations];
     if (filter.ids) {

@@ -149,21 +149,31 @@ export class EventWriter {
     let deliveries = 0;
     let stored = 0;
 
+    let results: WriteResult[];
     this.database.exec("BEGIN IMMEDIATE");
     try {
-      const results = events.map((event) => {
+      results = events.map((event) => {
         const result = this.#insertOne(event, now);
         if (!result.duplicate) stored += 1;
         deliveries += result.deliveryIds.length;
         return result;
       });
       this.database.exec("COMMIT");
-      this.options.onCommit?.({ events: stored, deliveries });
-      return results;
     } catch (error) {
       if (this.database.isTransaction) this.database.exec("ROLLBACK");
       throw error;
     }
+
+    // After the commit the events are stored whatever the callback does, so
+    // its errors must not turn their 200 answers into 500s.
+    try {
+      this.options.onCommit?.({ events: stored, deliveries });
+    } catch {
+      // NOTE: the callback only wakes the worker and counts metrics; a
+      // worker that missed this wake-up still finds the deliveries on its
+      // next sweep, within 5 s.
+    }
+    return results;
   }
 
   #insertOne(event: NewEvent, now: number): WriteResult {
