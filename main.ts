@@ -79,6 +79,10 @@ async function serve(): Promise<number> {
       clearTimeout(timer);
       log.info("shutdown finished");
       stopped.resolve(0);
+    }, (error) => {
+      clearTimeout(timer);
+      log.error("shutdown failed", { error: String(error) });
+      stopped.resolve(1);
     });
   };
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
