@@ -87,4 +87,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE deliveries ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE outbound_attempts ADD COLUMN replay INTEGER NOT NULL DEFAULT 0;
   `,
+  // The queue page's recent attempts of one destination start from that
+  // destination's most recently updated deliveries.
+  `
+  CREATE INDEX deliveries_destination_updated
+    ON deliveries (destination, updated_at);
+  `,
 ];
