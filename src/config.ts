@@ -121,7 +121,9 @@ const optionalText = z.string().optional().transform((value) =>
 );
 
 const httpUrl = optionalText.refine(
-  (value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value),
+  (value) =>
+    value === undefined ||
+    (/^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value)),
   "expected an http:// or https:// URL",
 );
 

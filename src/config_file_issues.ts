@@ -141,3 +141,18 @@ function valueAt(root: unknown, path: JsonPath): unknown {
   }
   return value;
 }
+
+/**
+ * Returns a `JSON.parse` error message without the excerpt of the input
+ * that V8 quotes, such as `..."ization": Bearer CRM"...`, because the
+ * excerpt can hold part of a secret or header value.
+ */
+export function jsonErrorWithoutExcerpt(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/,?\s*\.\.\."[\s\S]*"\.\.\./, "")
+    .replace(/^(Unexpected token) '[\s\S]*?'/, "$1")
+    .replace(/,?\s*"[\s\S]*" is not valid JSON$/, "")
+    .replace(/\s+is not valid JSON$/, "")
+    .trim();
+}

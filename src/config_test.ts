@@ -209,3 +209,17 @@ Deno.test("parseConfig never shows secret values", () => {
   }
   assert.ok(!error.message.includes("secret-part"), "part of the Slack URL");
 });
+
+Deno.test("config rejects an unparsable Slack URL", () => {
+  const url =
+    "https://hooks.slack.com:99999/services/T000/B000/SLACKSECRETPATH";
+
+  assert.throws(
+    () => parseConfig({ SLACK_WEBHOOK_URL: url }),
+    (error: Error) => {
+      assert.match(error.message, /^SLACK_WEBHOOK_URL: invalid value/);
+      assert.doesNotMatch(error.message, /SLACKSECRETPATH/);
+      return true;
+    },
+  );
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonErrorWithoutExcerpt } from "./config_file_issues.ts";
 import {
   addStatement,
   describeIssues,
@@ -146,7 +147,7 @@ export function parseDestinations(
     json = JSON.parse(fileText);
   } catch (error) {
     throw new DestinationsError([
-      `${fileName}: invalid JSON, ${(error as Error).message}`,
+      `${fileName}: invalid JSON, ${jsonErrorWithoutExcerpt(error)}`,
     ]);
   }
 

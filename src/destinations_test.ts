@@ -285,3 +285,17 @@ Deno.test("duplicate names are rejected", () => {
     'DESTINATIONS_FILE: destination name "crm" is used twice; names must be unique',
   ]);
 });
+
+Deno.test("invalid JSON error hides the excerpt", () => {
+  const text =
+    '{"destinations":[{"name":"a","kind":"http","url":"http://x","headers":{"authorization": Bearer CRMTOKEN_SECRET_123}}]}';
+
+  assert.throws(
+    () => parseDestinations(text, undefined),
+    (error: Error) => {
+      assert.doesNotMatch(error.message, /Bearer|CRMTOKEN/);
+      assert.match(error.message, /^DESTINATIONS_FILE: invalid JSON/);
+      return true;
+    },
+  );
+});

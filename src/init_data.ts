@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonErrorWithoutExcerpt } from "./config_file_issues.ts";
 import {
   describeIssues,
   expecting,
@@ -51,7 +52,7 @@ export function parseInitData(
     json = JSON.parse(fileText);
   } catch (error) {
     throw new InitDataError([
-      `${fileName}: invalid JSON, ${(error as Error).message}`,
+      `${fileName}: invalid JSON, ${jsonErrorWithoutExcerpt(error)}`,
     ]);
   }
 

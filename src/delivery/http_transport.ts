@@ -82,7 +82,12 @@ async function readExcerpt(response: Response): Promise<string | undefined> {
   return text || undefined;
 }
 
+/**
+ * Describes a failed request without its error text where that text may
+ * quote the URL, because a Slack webhook URL's path is its credential.
+ */
 function describeNetworkError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  if (/url/i.test(message)) return "network error: invalid destination URL";
   return `network error: ${message}`.slice(0, 300);
 }

@@ -28,9 +28,17 @@ const encoder = new TextEncoder();
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
 /**
+ * Most `v0` entries accepted in one header. ElevenLabs sends one; a few
+ * cover a rotation on its side. Without a cap, a sender could make every
+ * request cost one HMAC comparison per entry.
+ */
+export const MAX_SIGNATURES = 8;
+
+/**
  * Parses the header. Spaces after commas are allowed and every `v0` entry is
  * kept; entries with other versions are ignored. Returns undefined when there
- * is no numeric `t` or no well-formed `v0`.
+ * is no numeric `t`, no well-formed `v0`, or more than
+ * {@link MAX_SIGNATURES} of them.
  */
 export function parseSignatureHeader(header: string): ParsedHeader | undefined {
   let timestampSeconds: number | undefined;
@@ -49,7 +57,10 @@ export function parseSignatureHeader(header: string): ParsedHeader | undefined {
     }
   }
 
-  if (timestampSeconds === undefined || signatures.length === 0) {
+  if (
+    timestampSeconds === undefined || signatures.length === 0 ||
+    signatures.length > MAX_SIGNATURES
+  ) {
     return undefined;
   }
   return { timestampSeconds, signatures };
@@ -70,7 +81,8 @@ export function importSecrets(secrets: string[]): Promise<CryptoKey[]> {
 
 /**
  * Checks a signature header against the raw body. Any `v0` entry may match
- * any key. `crypto.subtle.verify` compares in constant time.
+ * any key. The body is hashed once per key, whatever the number of entries,
+ * and each entry is compared in constant time.
  */
 export async function verifySignature(options: {
   header: string | null | undefined;
@@ -93,14 +105,16 @@ export async function verifySignature(options: {
     encoder.encode(`${parsed.timestampSeconds}.`),
     options.body,
   );
+  let matched = false;
   for (const key of options.keys) {
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, signed));
     for (const signature of parsed.signatures) {
-      if (await crypto.subtle.verify("HMAC", key, signature, signed)) {
-        return { ok: true, timestampSeconds: parsed.timestampSeconds };
-      }
+      matched = bytesEqual(mac, signature) || matched;
     }
   }
-  return { ok: false, reason: "mismatch" };
+  return matched
+    ? { ok: true, timestampSeconds: parsed.timestampSeconds }
+    : { ok: false, reason: "mismatch" };
 }
 
 /** Builds a header for a body; used by the sample sender and tests. */
@@ -123,6 +137,14 @@ function concatBytes(
   joined.set(head);
   joined.set(tail, head.length);
   return joined;
+}
+
+/** Compares two byte arrays of equal length without an early exit. */
+function bytesEqual(left: Uint8Array, right: Uint8Array): boolean {
+  if (left.length !== right.length) return false;
+  let difference = 0;
+  for (let i = 0; i < left.length; i++) difference |= left[i] ^ right[i];
+  return difference === 0;
 }
 
 function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {

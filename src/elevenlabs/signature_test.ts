@@ -72,3 +72,19 @@ Deno.test("parseSignatureHeader ignores v1 entries", () => {
 
   assert.equal(parsed, undefined);
 });
+
+Deno.test("signature rejects too many v0 entries", async () => {
+  const body = new TextEncoder().encode('{"type":"x"}');
+  const valid = await signBody(body, "s3cret", 1_700_000_000);
+  const padding = Array(8).fill(`v0=${"0".repeat(64)}`).join(",");
+
+  const result = await verifySignature({
+    header: `${valid},${padding}`,
+    body,
+    keys: await importSecrets(["s3cret"]),
+    nowSeconds: 1_700_000_010,
+    toleranceSeconds: 1800,
+  });
+
+  assert.deepEqual(result, { ok: false, reason: "malformed_header" });
+});
