@@ -504,3 +504,26 @@ Deno.test("retry form counts as enqueued", async () => {
     await crm.close();
   }
 });
+
+Deno.test("wrong bearer tokens are rate-limited", () =>
+  withServer(async (server, clock) => {
+    const wrong = { authorization: "Bearer wrong-token-0000000000" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await fetch(`${server.url}/events`, { headers: wrong });
+      await response.body?.cancel();
+      statuses.push(response.status);
+    }
+    const limited = await fetch(`${server.url}/events`, { headers: wrong });
+    const rightWhileLimited = await server.admin("/events");
+    await rightWhileLimited.body?.cancel();
+    clock.advance(60_000);
+    const rightLater = await server.admin("/events");
+    await rightLater.body?.cancel();
+
+    assert.deepEqual(statuses, Array(20).fill(401));
+    assert.equal(limited.headers.get("retry-after"), "60");
+    await assertJsonError(limited, 429);
+    assert.equal(rightWhileLimited.status, 429);
+    assert.equal(rightLater.status, 200);
+  }));

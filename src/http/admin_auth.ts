@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
+import type { AdminSignInRecord } from "./app_context.ts";
 import {
+  clientAddress,
   describeOriginMismatch,
   isSameOrigin,
   prefersHtml,
@@ -8,6 +10,16 @@ import {
 import { secretsEqual } from "./constant_time.ts";
 import { jsonError } from "./responses.ts";
 import { type AdminSessions, SESSION_COOKIE } from "./session.ts";
+import type { SignInLimiter } from "./sign_in_limiter.ts";
+
+/**
+ * Limits wrong bearer tokens per client address, as the sign-in form limits
+ * wrong tokens typed into it, and reports each failure for the log.
+ */
+export interface BearerGuard {
+  limiter: SignInLimiter;
+  report?: (record: AdminSignInRecord) => void;
+}
 
 /** The `WWW-Authenticate` challenge sent with every 401 of the admin API. */
 export const ADMIN_CHALLENGE = 'Bearer realm="asknewton-admin"';
@@ -31,6 +43,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function requireAdmin(
   adminToken: string | undefined,
   sessions?: AdminSessions,
+  bearerGuard?: BearerGuard,
 ): MiddlewareHandler {
   return async (c, next) => {
     if (!adminToken) {
@@ -39,8 +52,25 @@ export function requireAdmin(
 
     const header = c.req.header("authorization");
     if (header !== undefined) {
+      const address = clientAddress(c);
+      const waitMs = bearerGuard?.limiter.retryAfterMs(address) ?? 0;
+      if (waitMs > 0) {
+        bearerGuard?.report?.({
+          outcome: "rate_limited",
+          clientAddress: address,
+        });
+        return jsonError(c, 429, "too many wrong bearer tokens; retry later", {
+          "Retry-After": String(Math.ceil(waitMs / 1000)),
+        });
+      }
+
       const token = header.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
       if (!token || !await secretsEqual(token, adminToken)) {
+        bearerGuard?.limiter.recordFailure(address);
+        bearerGuard?.report?.({
+          outcome: "wrong_token",
+          clientAddress: address,
+        });
         return unauthorized(c);
       }
       return await next();

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppContext } from "./app_context.ts";
 import { requireAdmin } from "./admin_auth.ts";
+import { SignInLimiter } from "./sign_in_limiter.ts";
 import { adminRoutes, queueOverview } from "./admin_routes.ts";
 import { audioRoutes } from "./audio_routes.ts";
 import { eventRoutes } from "./event_routes.ts";
@@ -41,9 +42,15 @@ export function createApp(
   app.route("/", assetRoutes());
   app.route("/", signInRoutes(context, sessions));
 
-  app.use("/events", requireAdmin(context.config.adminToken, sessions));
-  app.use("/events/*", requireAdmin(context.config.adminToken, sessions));
-  app.use("/admin/*", requireAdmin(context.config.adminToken, sessions));
+  const guard = requireAdmin(context.config.adminToken, sessions, {
+    // Scripts retry on their own, so bearer tokens get a larger budget than
+    // the sign-in form's 5 a minute.
+    limiter: new SignInLimiter({ now: context.now, maxFailures: 20 }),
+    report: (record) => context.observer.adminSignIn?.(record),
+  });
+  app.use("/events", guard);
+  app.use("/events/*", guard);
+  app.use("/admin/*", guard);
   app.route("/", adminRoutes(context));
   app.route("/", eventPages(context));
   app.route("/", queueActions(context));

@@ -1,6 +1,10 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import { BodyTooLargeError, readBodyLimited } from "./body.ts";
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  readBodyLimited,
+} from "./body.ts";
 
 /**
  * Largest admin request body. Replaying 10 000 delivery ids by name, the
@@ -29,6 +33,9 @@ export async function readOptionalJson<T>(
     const bytes = await readBodyLimited(c.req.raw, ADMIN_BODY_LIMIT_BYTES);
     text = new TextDecoder().decode(bytes);
   } catch (error) {
+    if (error instanceof BodyTimeoutError) {
+      return { ok: false, error: error.message };
+    }
     if (!(error instanceof BodyTooLargeError)) throw error;
     return { ok: false, error: `${error.message}: expected ${shape}` };
   }

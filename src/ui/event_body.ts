@@ -151,6 +151,17 @@ export function callFactsOf(body: unknown): EventFact[] {
  * (base64 audio above all) are cut, saying how much was left out.
  */
 export function rawJsonOf(body: unknown): string {
+  try {
+    return stringifyForDisplay(body);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // The replacer recurses once per level, so a body nested thousands of
+    // levels deep (valid JSON, and signed) exhausts the stack.
+    return "The body is nested too deeply to show here. GET /events/:id returns it whole.";
+  }
+}
+
+function stringifyForDisplay(body: unknown): string {
   return JSON.stringify(
     body,
     (_key, value) => {
