@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { InvalidEventError } from "../elevenlabs/events.ts";
-import { describePostCallEvent } from "../elevenlabs/events.ts";
+import {
+  describePostCallEvent,
+  InvalidEventError,
+} from "../elevenlabs/events.ts";
 import { verifySignature } from "../elevenlabs/signature.ts";
 import { destinationsFor } from "../destinations.ts";
 import { maskPhoneNumber } from "../phone.ts";
@@ -21,13 +23,7 @@ export function webhookRoutes(app: AppContext): Hono {
   const routes = new Hono();
   routes.post("/conversation-end", (c) => handleConversationEnd(c, app));
   routes.post("/conversation-init", (c) => handleInitiation(c, app));
-  routes.all("/conversation-end", (c) => methodNotAllowed(c));
-  routes.all("/conversation-init", (c) => methodNotAllowed(c));
   return routes;
-}
-
-function methodNotAllowed(c: Context): Response {
-  return jsonError(c, 405, "method not allowed: use POST", { Allow: "POST" });
 }
 
 async function handleConversationEnd(
