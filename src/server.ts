@@ -82,11 +82,14 @@ export async function loadConfigFiles(config: Config): Promise<{
   };
 }
 
-/** Opens the store and starts serving HTTP; resolves once listening. */
-export async function startServer(
+/**
+ * Opens the store and builds what the routes share: the writer, the queue,
+ * the worker (not started yet) and the metrics that observe them.
+ */
+async function createContext(
   config: Config,
-  options: ServerOptions = {},
-): Promise<RunningServer> {
+  options: ServerOptions,
+): Promise<AppContext> {
   const now = options.now ?? Date.now;
   const { destinations, initData } = await loadConfigFiles(config);
   const database = openDatabaseAtPath(config.dbPath);
@@ -118,7 +121,7 @@ export async function startServer(
     },
   });
 
-  const context: AppContext = {
+  return {
     config,
     database,
     writer,
@@ -132,6 +135,15 @@ export async function startServer(
     observer,
     metrics,
   };
+}
+
+/** Opens the store and starts serving HTTP; resolves once listening. */
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const context = await createContext(config, options);
+  const { database, worker, writer, observer } = context;
   const app = createApp(context, options.onUnhandledError);
 
   const handler = createDrainingHandler(app.fetch);
@@ -142,7 +154,7 @@ export async function startServer(
     });
   worker.start();
   const retention = new RetentionJob(database, {
-    now,
+    now: context.now,
     retentionDays: config.retentionDays,
     redactAfterDays: config.redactAfterDays,
     onFinished: (report) => observer.retentionFinished?.(report),
