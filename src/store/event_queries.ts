@@ -84,6 +84,9 @@ export function listEvents(
   }
   if (filter.agentId) where("e.agent_id = ?", filter.agentId);
   if (filter.caller) where("e.caller_number = ?", filter.caller);
+  // NOTE: the time bounds filter rows while the query walks `seq` backwards,
+  // so an `until` far in the past, or a `since` with nothing after it, reads
+  // every newer row (about 80 ms per 20 000 events here).
   if (filter.sinceMs !== undefined) where("e.received_at >= ?", filter.sinceMs);
   if (filter.untilMs !== undefined) where("e.received_at < ?", filter.untilMs);
   if (filter.text) {
