@@ -1,4 +1,5 @@
 import {
+  type Config,
   ConfigError,
   ENVIRONMENT_VARIABLES,
   parseConfig,
@@ -13,7 +14,7 @@ import {
 } from "./src/destinations.ts";
 import { configureLogging, logger } from "./src/log.ts";
 import { createObserver } from "./src/observer.ts";
-import { startServer } from "./src/server.ts";
+import { type RunningServer, startServer } from "./src/server.ts";
 import { VERSION } from "./src/version.ts";
 
 /** Maximum time a graceful shutdown may take after SIGTERM or SIGINT. */
@@ -37,6 +38,34 @@ function helpText(): string {
     "Environment variables:",
     ...rows,
   ].join("\n");
+}
+
+/** Logs where the server listens and what is disabled or suspicious. */
+function logStartup(server: RunningServer, config: Config): void {
+  const log = logger("server");
+  const disabled = [
+    !config.endSecrets.length && "/webhooks/eleven/conversation-end",
+    !config.initSecrets.length && "/webhooks/eleven/conversation-init",
+    !config.adminToken && "/events, /admin/*",
+  ].filter(Boolean);
+  log.info("server started", {
+    url: server.url,
+    version: VERSION,
+    db_path: config.dbPath,
+    destinations: server.context.destinations.map((d) => d.name),
+    disabled_routes: disabled,
+  });
+  for (const route of disabled) {
+    log.warn("route disabled: its secret is not set", { route });
+  }
+  const unknownTypes = findUnknownEventTypes(server.context.destinations);
+  for (const { destination, eventType } of unknownTypes) {
+    log.warn("destination lists an unknown event type; check its spelling", {
+      destination,
+      event_type: eventType,
+      known_types: KNOWN_EVENT_TYPES,
+    });
+  }
 }
 
 async function serve(): Promise<number> {
@@ -88,29 +117,7 @@ async function serve(): Promise<number> {
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 
-  const disabled = [
-    !config.endSecrets.length && "/webhooks/eleven/conversation-end",
-    !config.initSecrets.length && "/webhooks/eleven/conversation-init",
-    !config.adminToken && "/events, /admin/*",
-  ].filter(Boolean);
-  log.info("server started", {
-    url: server.url,
-    version: VERSION,
-    db_path: config.dbPath,
-    destinations: server.context.destinations.map((d) => d.name),
-    disabled_routes: disabled,
-  });
-  for (const route of disabled) {
-    log.warn("route disabled: its secret is not set", { route });
-  }
-  const unknownTypes = findUnknownEventTypes(server.context.destinations);
-  for (const { destination, eventType } of unknownTypes) {
-    log.warn("destination lists an unknown event type; check its spelling", {
-      destination,
-      event_type: eventType,
-      known_types: KNOWN_EVENT_TYPES,
-    });
-  }
+  logStartup(server, config);
 
   return await stopped.promise;
 }
