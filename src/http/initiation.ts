@@ -7,7 +7,6 @@ import {
 import { verifySignature } from "../elevenlabs/signature.ts";
 import { destinationsFor } from "../destinations.ts";
 import type { DynamicValue } from "../init_data.ts";
-import { maskPhoneNumber } from "../phone.ts";
 import { getCallerHistory, isoTime } from "../store/event_queries.ts";
 import type { AppContext } from "./app_context.ts";
 import { matchesAnySecret } from "./constant_time.ts";
@@ -16,7 +15,7 @@ import {
   readJsonBody,
   sha256Hex,
   startWebhookReport,
-  storeFailureResponse,
+  storeEvent,
 } from "./webhook_request.ts";
 
 /**
@@ -65,31 +64,23 @@ export async function handleInitiation(
   const dedupKey = request.call_sid
     ? `${fields.type}:${request.call_sid}`
     : `${fields.type}:sha256:${await sha256Hex(read.bytes)}`;
-  const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
-  try {
-    const result = await app.writer.write({
-      fields,
-      dedupKey,
-      body: read.text,
-      initResponse: answer,
-      destinations: destinationsFor(app.destinations, fields.type),
-    });
-    return finish(
+  const event = {
+    fields,
+    dedupKey,
+    body: read.text,
+    initResponse: answer,
+    destinations: destinationsFor(app.destinations, fields.type),
+  };
+  return await storeEvent(
+    c,
+    app,
+    finish,
+    event,
+    (result) =>
       c.body(result.initResponse ?? answer, 200, {
         "content-type": "application/json",
       }),
-      {
-        outcome: result.duplicate ? "duplicate" : "stored",
-        status: 200,
-        type: fields.type,
-        eventId: result.eventId,
-        caller,
-      },
-    );
-  } catch (error) {
-    const failure = storeFailureResponse(c, error);
-    return finish(failure.response, { ...failure.record, type: fields.type });
-  }
+  );
 }
 
 async function isAuthorized(

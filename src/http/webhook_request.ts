@@ -1,5 +1,10 @@
 import type { Context } from "hono";
-import { StoreUnavailableError } from "../store/event_writer.ts";
+import {
+  type NewEvent,
+  StoreUnavailableError,
+  type WriteResult,
+} from "../store/event_writer.ts";
+import { maskPhoneNumber } from "../phone.ts";
 import type { AppContext, WebhookRecord } from "./app_context.ts";
 import {
   BodyTimeoutError,
@@ -18,7 +23,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export function startWebhookReport(
   app: AppContext,
   route: WebhookRecord["route"],
-): (response: Response, record: Partial<WebhookRecord>) => Response {
+): WebhookReport {
   const started = performance.now();
   return (response, record) => {
     app.observer.webhookHandled({
@@ -113,4 +118,38 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
     (b) => b.toString(16).padStart(2, "0"),
   )
     .join("");
+}
+
+/** Reports a webhook's outcome and passes its response through. */
+export type WebhookReport = (
+  response: Response,
+  record: Partial<WebhookRecord>,
+) => Response;
+
+/**
+ * Stores an event and reports how it went. `respond` builds the 200 answer
+ * from the write result; a store that cannot take writes gives 503.
+ */
+export async function storeEvent(
+  c: Context,
+  app: AppContext,
+  finish: WebhookReport,
+  event: NewEvent,
+  respond: (result: WriteResult) => Response,
+): Promise<Response> {
+  const { fields } = event;
+  const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
+  try {
+    const result = await app.writer.write(event);
+    return finish(respond(result), {
+      outcome: result.duplicate ? "duplicate" : "stored",
+      status: 200,
+      type: fields.type,
+      eventId: result.eventId,
+      caller,
+    });
+  } catch (error) {
+    const failure = storeFailureResponse(c, error);
+    return finish(failure.response, { ...failure.record, type: fields.type });
+  }
 }

@@ -6,7 +6,6 @@ import {
 } from "../elevenlabs/events.ts";
 import { verifySignature } from "../elevenlabs/signature.ts";
 import { destinationsFor } from "../destinations.ts";
-import { maskPhoneNumber } from "../phone.ts";
 import { separateAudio } from "../store/audio.ts";
 import type { AppContext } from "./app_context.ts";
 import { handleInitiation } from "./initiation.ts";
@@ -15,7 +14,7 @@ import {
   readJsonBody,
   sha256Hex,
   startWebhookReport,
-  storeFailureResponse,
+  storeEvent,
 } from "./webhook_request.ts";
 
 /** The two ElevenLabs webhook routes under `/webhooks/eleven`. */
@@ -70,32 +69,18 @@ async function handleConversationEnd(
   const dedupKey = fields.conversationId
     ? `${fields.type}:${fields.conversationId}`
     : `${fields.type}:sha256:${await sha256Hex(read.bytes)}`;
-  const caller = fields.callerNumber && maskPhoneNumber(fields.callerNumber);
   const audio = separateAudio(fields.type, read.text, read.json);
-  try {
-    const result = await app.writer.write({
-      fields,
-      dedupKey,
-      body: audio?.body ?? read.text,
-      audio,
-      destinations: destinationsFor(app.destinations, fields.type),
-    });
-    return finish(
-      c.json({
-        ok: true,
-        event_id: result.eventId,
-        duplicate: result.duplicate,
-      }),
-      {
-        outcome: result.duplicate ? "duplicate" : "stored",
-        status: 200,
-        type: fields.type,
-        eventId: result.eventId,
-        caller,
-      },
-    );
-  } catch (error) {
-    const failure = storeFailureResponse(c, error);
-    return finish(failure.response, { ...failure.record, type: fields.type });
-  }
+  const event = {
+    fields,
+    dedupKey,
+    body: audio?.body ?? read.text,
+    audio,
+    destinations: destinationsFor(app.destinations, fields.type),
+  };
+  return await storeEvent(c, app, finish, event, (result) =>
+    c.json({
+      ok: true,
+      event_id: result.eventId,
+      duplicate: result.duplicate,
+    }));
 }
