@@ -10,7 +10,7 @@ import {
 import { checkHeaders } from "./destination_headers.ts";
 import { INITIATION_TYPE, POST_CALL_TYPES } from "./elevenlabs/events.ts";
 
-/** Where events are relayed: Slack or any HTTP endpoint. */
+/** Kind of destination: Slack or any HTTP endpoint. */
 export type DestinationKind = "slack" | "http";
 
 /** One outbound destination, with every optional setting resolved. */
@@ -25,7 +25,7 @@ export interface Destination {
   headers: Record<string, string>;
   timeoutMs: number;
   maxAttempts: number;
-  /** Most deliveries in flight to this destination at once. */
+  /** Maximum number of deliveries in flight to this destination at once. */
   concurrency: number;
   backoff: { baseMs: number; capMs: number };
   breaker: { failureThreshold: number; cooldownMs: number };

@@ -5,7 +5,7 @@ export interface OutboundRequest {
   body: string;
 }
 
-/** What came back, or why nothing did. */
+/** Response to one request, or the reason there was none. */
 export interface TransportResult {
   status?: number;
   /** Short description of a network error or timeout. */
@@ -22,8 +22,8 @@ export interface TransportResult {
 export const RESPONSE_EXCERPT_BYTES = 512;
 
 /**
- * Sends one POST and reads at most the first bytes of the answer. Redirects
- * are not followed: a destination that moved answers 3xx, which counts as a
+ * Sends one POST and reads at most the first bytes of the response. Redirects
+ * are not followed: a destination that moved responds with 3xx, which counts as a
  * permanent error, so a delivery never lands somewhere unexpected.
  */
 export async function sendRequest(

@@ -12,7 +12,7 @@ import { transaction } from "./database.ts";
  * - `in_flight`: claimed by the worker with a lease until
  *   `lease_expires_at`. The worker moves it on when the attempt ends; the
  *   sweeper returns it to `pending` when the lease expires first.
- * - `succeeded`: the destination answered 2xx. Final.
+ * - `succeeded`: the destination responded with 2xx. Final.
  * - `dead`: the last attempt failed or the destination answered a permanent
  *   error. Only a replay moves it back to `pending`.
  */
@@ -49,7 +49,7 @@ export interface ClaimReference {
   leaseExpiresAt: number;
 }
 
-/** How one attempt ended, as written to `outbound_attempts`. */
+/** Outcome of one attempt, as written to `outbound_attempts`. */
 export interface AttemptRecord {
   deliveryId: string;
   /** 1 for the first attempt. */
@@ -240,7 +240,7 @@ export class DeliveryQueue {
     return Number(this.#sweep.run(now).changes);
   }
 
-  /** The earliest `next_attempt_at` of a destination's pending deliveries. */
+  /** Returns the earliest `next_attempt_at` of a destination's pending deliveries. */
   nextDueAt(destination: string): number | undefined {
     const row = this.#nextDue.get(destination) as { due: number | null };
     return row.due ?? undefined;

@@ -6,7 +6,7 @@ import { SQLITE_BUSY, SQLITE_FULL, sqliteErrorCode } from "./database.ts";
 /** An event to store, with the destinations that are owed a delivery. */
 export interface NewEvent {
   fields: EventFields;
-  /** Same key, same event: a repeat is answered as a duplicate. */
+  /** Events with the same key are the same event; a repeat is reported as a duplicate. */
   dedupKey: string;
   /**
    * The request body exactly as received, or with `data.full_audio` emptied
@@ -15,17 +15,17 @@ export interface NewEvent {
   body: string;
   /** The MP3 taken out of a large audio body; see `separateAudio`. */
   audio?: { mp3: Uint8Array; base64Offset: number };
-  /** For initiation requests, the answer to repeat for the same call. */
+  /** For initiation requests, the response body returned again for the same call. */
   initResponse?: string;
   destinations: readonly string[];
 }
 
-/** What storing one event did. */
+/** Result of storing one event. */
 export interface WriteResult {
   eventId: string;
   duplicate: boolean;
   deliveryIds: string[];
-  /** The stored initiation answer, for an initiation request. */
+  /** The stored initiation response body, for an initiation request. */
   initResponse?: string;
 }
 
@@ -169,9 +169,9 @@ export class EventWriter {
     try {
       this.options.onCommit?.({ events: stored, deliveries });
     } catch {
-      // NOTE: the callback only wakes the worker and counts metrics; a
-      // worker that missed this wake-up still finds the deliveries on its
-      // next sweep, within 5 s.
+      // NOTE: the callback only wakes the worker and counts metrics. A
+      // worker that missed this wake-up finds the deliveries on its next
+      // sweep, within 5 s.
     }
     return results;
   }
