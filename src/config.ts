@@ -77,7 +77,7 @@ export const ENVIRONMENT_VARIABLES = [
   ["LOG_LEVEL", "info", "debug, info, warn or error"],
 ] as const;
 
-/** Raised when the environment holds invalid values; one line per problem. */
+/** Raised when the environment contains invalid values, with one line per problem. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join("\n"));

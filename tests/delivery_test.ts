@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from "./support/test_server.ts";
 
 const SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/** A fake clock that tests move by hand. */
+/** Creates a fake clock that tests move by hand. */
 function fakeClock() {
   let nowMs = Date.now();
   return {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Post-call event types this server knows; others are stored as they come. */
+/** Post-call event types this server recognises; others are stored as they come. */
 export const POST_CALL_TYPES = [
   "post_call_transcription",
   "post_call_audio",
@@ -55,7 +55,7 @@ const postCallDataSchema = z.object({
   }),
 }).partial().catch({});
 
-/** A body that cannot be stored, with the reason for the 400 answer. */
+/** A body that cannot be stored, with the reason for the 400 response. */
 export class InvalidEventError extends Error {
   constructor(message: string) {
     super(message);

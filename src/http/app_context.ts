@@ -8,7 +8,7 @@ import type { DeliveryWorker, WorkerEvents } from "../delivery/worker.ts";
 import type { RetentionReport } from "../store/retention.ts";
 import type { ServerMetrics } from "../metrics/server_metrics.ts";
 
-/** How a webhook request ended; one label value per case. */
+/** Outcome of a webhook request, also used as a metric label value. */
 export type WebhookOutcome =
   | "stored"
   | "duplicate"
@@ -29,7 +29,7 @@ export interface WebhookRecord {
   eventId?: string;
   /** Already masked. */
   caller?: string;
-  /** Why a request was rejected, in words safe to log. */
+  /** Reason a request was rejected, in words safe to log. */
   reason?: string;
   error?: unknown;
 }

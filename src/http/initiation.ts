@@ -19,7 +19,7 @@ import {
 } from "./webhook_request.ts";
 
 /**
- * Answers ElevenLabs' conversation-initiation webhook with the caller's
+ * Responds to ElevenLabs' conversation-initiation webhook with the caller's
  * dynamic variables. ElevenLabs sends no HMAC here: the operator configures a
  * header on its side, so the secret may come as `Authorization: Bearer`, as
  * `X-Webhook-Secret`, or as an `ElevenLabs-Signature` made with it.

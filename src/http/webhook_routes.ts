@@ -17,7 +17,7 @@ import {
   storeEvent,
 } from "./webhook_request.ts";
 
-/** The two ElevenLabs webhook routes under `/webhooks/eleven`. */
+/** Builds the two ElevenLabs webhook routes under `/webhooks/eleven`. */
 export function webhookRoutes(app: AppContext): Hono {
   const routes = new Hono();
   routes.post("/conversation-end", (c) => handleConversationEnd(c, app));

@@ -189,7 +189,7 @@ export function getEvent(
   };
 }
 
-/** What earlier calls from one number tell the voice agent. */
+/** Summary of earlier calls from one number, for the voice agent. */
 export interface CallerHistory {
   previousCallCount: number;
   /** Unix milliseconds of the latest call, or undefined when none. */

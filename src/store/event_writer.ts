@@ -58,7 +58,7 @@ const LOCK_RETRY_MS = 25;
  * Stores events and their deliveries with group commit: writes that arrive
  * while a batch is forming share one transaction, so one disk sync covers
  * many requests. Each promise settles only after its transaction committed
- * (or failed), so a caller can answer 200 knowing the event is on disk.
+ * (or failed), so a caller can respond 200 knowing the event is on disk.
  */
 export class EventWriter {
   #queue: PendingWrite[] = [];
