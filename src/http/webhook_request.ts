@@ -127,7 +127,7 @@ export type WebhookReport = (
 ) => Response;
 
 /**
- * Stores an event and reports how it went. `respond` builds the 200 answer
+ * Stores an event and reports how it went. `respond` builds the 200 response
  * from the write result; a store that cannot take writes gives 503.
  */
 export async function storeEvent(

@@ -13,7 +13,7 @@ import { transaction } from "./database.ts";
  *   `lease_expires_at`. The worker moves it on when the attempt ends; the
  *   sweeper returns it to `pending` when the lease expires first.
  * - `succeeded`: the destination responded with 2xx. Final.
- * - `dead`: the last attempt failed or the destination answered a permanent
+ * - `dead`: the last attempt failed or the destination responded with a permanent
  *   error. Only a replay moves it back to `pending`.
  */
 export type DeliveryState = "pending" | "in_flight" | "succeeded" | "dead";

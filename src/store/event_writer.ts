@@ -165,7 +165,7 @@ export class EventWriter {
     }
 
     // After the commit the events are stored whatever the callback does, so
-    // its errors must not turn their 200 answers into 500s.
+    // its errors must not turn their 200 responses into 500s.
     try {
       this.options.onCommit?.({ events: stored, deliveries });
     } catch {
