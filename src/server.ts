@@ -10,6 +10,7 @@ import { openDatabaseAtPath } from "./database_path.ts";
 import { describeListenError } from "./listen_address.ts";
 import { EventWriter } from "./store/event_writer.ts";
 import { DeliveryQueue } from "./store/delivery_queue.ts";
+import { lockDatabase } from "./store/database_lock.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
 import { RetentionJob } from "./store/retention_job.ts";
 import { ServerMetrics } from "./metrics/server_metrics.ts";
@@ -93,6 +94,10 @@ async function createContext(
   const now = options.now ?? Date.now;
   const { destinations, initData } = await loadConfigFiles(config);
   const database = openDatabaseAtPath(config.dbPath);
+  const lock = await lockDatabase(config.dbPath).catch((error) => {
+    database.close();
+    throw error;
+  });
   const queue = new DeliveryQueue(database);
   const metrics = new ServerMetrics({
     version: VERSION,
@@ -124,6 +129,7 @@ async function createContext(
   return {
     config,
     database,
+    lock,
     writer,
     endKeys: await importSecrets(config.endSecrets),
     initKeys: await importSecrets(config.initSecrets),
@@ -150,6 +156,7 @@ export async function startServer(
   const { server, address } = await listen(config, handler.fetch)
     .catch((error) => {
       database.close();
+      context.lock.release();
       throw error;
     });
   worker.start();
@@ -181,6 +188,7 @@ export async function startServer(
       await writer.drain();
       await worker.stop(options.deliveryDrainMs);
       database.close();
+      context.lock.release();
     },
   };
 }

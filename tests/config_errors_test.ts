@@ -314,3 +314,26 @@ Deno.test("serve and check-config both exit 2", async () => {
   assert.equal(checked.code, 2, checked.stderr);
   assert.deepEqual(served.errorLines, checked.errorLines);
 });
+
+Deno.test("serve refuses a DB_PATH in use", async () => {
+  await withFolder(async (folder) => {
+    const dbPath = `${folder}/asknewton.db`;
+    const first = await spawnServer({ DB_PATH: dbPath });
+    let result: CommandResult;
+    try {
+      result = await runServe({ PORT: "0", DB_PATH: dbPath });
+    } finally {
+      first.kill("SIGTERM");
+      await first.exited;
+    }
+    const afterStop = await spawnServer({ DB_PATH: dbPath });
+    afterStop.kill("SIGTERM");
+    const afterStopCode = await afterStop.exited;
+
+    assertOneProblem(
+      result,
+      `DB_PATH: another process is serving "${dbPath}" (it holds ${dbPath}.lock); stop it, or give this server its own DB_PATH`,
+    );
+    assert.equal(afterStopCode, 0);
+  });
+});

@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseLock } from "../store/database_lock.ts";
 import type { Config } from "../config.ts";
 import type { Destination } from "../destinations.ts";
 import type { InitData } from "../init_data.ts";
@@ -59,6 +60,8 @@ export interface ServerObserver extends WorkerEvents {
 export interface AppContext {
   config: Config;
   database: DatabaseSync;
+  /** Held while the server runs, so no second server uses the file. */
+  lock: DatabaseLock;
   writer: EventWriter;
   endKeys: CryptoKey[];
   initKeys: CryptoKey[];
