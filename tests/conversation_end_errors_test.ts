@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  assertJsonError,
-  chunkedStream,
-  countEvents,
-} from "./support/assertions.ts";
+import { chunked } from "../scripts/signed_events.ts";
+import { assertJsonError, countEvents } from "./support/assertions.ts";
 import { END_SECRET, readFixture, signatureFor } from "./support/fixtures.ts";
 import { startTestServer } from "./support/test_server.ts";
 
@@ -158,7 +155,7 @@ Deno.test("conversation-end answers 413 to a large chunked body", async () => {
     const response = await fetch(`${server.url}${ROUTE}`, {
       method: "POST",
       headers: { "elevenlabs-signature": await signatureFor(body) },
-      body: chunkedStream(body, 256),
+      body: chunked(body, 256),
     });
 
     await assertJsonError(response, 413);
@@ -177,7 +174,7 @@ Deno.test("conversation-end accepts a chunked body", async () => {
     const response = await fetch(`${server.url}${ROUTE}`, {
       method: "POST",
       headers: { "elevenlabs-signature": await signatureFor(body) },
-      body: chunkedStream(body, 256),
+      body: chunked(body, 256),
     });
     const answer = await response.json();
 

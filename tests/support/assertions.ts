@@ -28,21 +28,3 @@ export async function assertJsonError(
   assert.notEqual(body.error, "", text);
   return body.error;
 }
-
-/** Splits bytes into a stream of chunks, so fetch sends them chunked. */
-export function chunkedStream(
-  bytes: Uint8Array,
-  chunkBytes: number,
-): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) {
-        controller.close();
-        return;
-      }
-      controller.enqueue(bytes.slice(offset, offset + chunkBytes));
-      offset += chunkBytes;
-    },
-  });
-}
