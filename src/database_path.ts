@@ -10,7 +10,7 @@ const PATH_EXAMPLE = "expected a file path such as data/asknewton.db";
 /**
  * Finds why `DB_PATH` cannot be a SQLite database: it is a folder, a file
  * that is not SQLite, or a path through a file. Returns one line that names
- * `DB_PATH`, its value and the fix, or undefined when none of these holds.
+ * `DB_PATH`, its value and the fix, or undefined when none of these applies.
  * Never throws. An open may still fail for reasons these checks cannot see,
  * such as a damaged file or a lock held by another program.
  */
@@ -114,6 +114,6 @@ function describeAccessError(error: unknown): string {
   // /sys; other denials come from the executable's fixed folders.
   const fix = message.includes("--allow-all")
     ? "Deno allows /proc, /dev and /sys only with every permission, so choose a path such as data/asknewton.db"
-    : "set DB_PATH inside the folder the executable was built for (COMPILE_DATA_DIR, see README)";
+    : "set DB_PATH inside the folder the executable was built for (COMPILE_DATA_DIR, see docs/operations.md)";
   return `this process may not use it (${message}); ${fix}`;
 }

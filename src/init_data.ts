@@ -9,7 +9,7 @@ import {
 /** A dynamic variable value; the voice agent rejects null. */
 export type DynamicValue = string | number | boolean;
 
-/** Operator-supplied additions to every initiation answer. */
+/** Operator-supplied additions to every initiation response. */
 export interface InitData {
   dynamic_variables: Record<string, DynamicValue>;
   conversation_config_override?: Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The fault drills of scripts/drill.ts at sizes that fit in CI. Each runs
  * the server as a child process on loopback with a real SQLite file and a
- * real destination; see each drill's file for what it does.
+ * real destination. Each drill's own file describes what it does.
  */
 import assert from "node:assert/strict";
 import { runDiskFullDrill } from "../scripts/drills/disk_full_drill.ts";

@@ -118,7 +118,7 @@ async function hostileTranscription(): Promise<string> {
 
 /**
  * Stores four events. The first delivery of the transcription fails
- * permanently (400), so it lands among the dead letters; the hostile event's
+ * permanently (400), so it lands among the dead letters. The hostile event's
  * delivery dies with markup in the destination's response.
  */
 async function seed(rig: Rig) {

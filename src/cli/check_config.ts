@@ -113,7 +113,7 @@ async function readConfigFile(
     problems.push(
       `${variable}: this executable may not read ${
         JSON.stringify(path)
-      }; place the file in a folder it was built to read (COMPILE_CONFIG_DIR, see README)`,
+      }; place the file in a folder it was built to read (COMPILE_CONFIG_DIR, see docs/operations.md)`,
     );
     return undefined;
   }
@@ -144,7 +144,7 @@ function databaseProblems(dbPath: string): string[] {
     return [
       `DB_PATH: this executable may not ${denied.join(" or ")} ${
         JSON.stringify(folder)
-      }; set DB_PATH inside the folder it was built for (COMPILE_DATA_DIR, see README)`,
+      }; set DB_PATH inside the folder it was built for (COMPILE_DATA_DIR, see docs/operations.md)`,
     ];
   }
 

@@ -52,7 +52,7 @@ const IMF_FIXDATE =
  * section 10.2.3). A date in the past gives 0. Returns undefined
  * for an absent or invalid value, so the caller falls back to its backoff.
  *
- * NOTE: The obsolete RFC 850 and asctime date forms, which RFC 9110 asks
+ * NOTE: The obsolete RFC 850 and asctime date forms, which RFC 9110 requires
  * recipients to accept, are treated as invalid.
  *
  * @param nowMs Current time in Unix milliseconds, used to turn a date into a

@@ -7,7 +7,7 @@
 /** How far ahead of our clock a signature timestamp may be, in seconds. */
 export const FUTURE_SKEW_SECONDS = 300;
 
-/** Why a signature was rejected; stable strings for logs and tests. */
+/** Reason a signature was rejected, as a stable string for logs and tests. */
 export type SignatureFailure =
   | "missing_header"
   | "malformed_header"

@@ -37,7 +37,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * method but GET, HEAD or OPTIONS must carry an `Origin` header naming this
  * server, so another site cannot make a signed-in browser change anything.
  * Bearer requests skip that check, because a browser never adds the header
- * by itself. Without a configured token the routes respond with 503 and say why,
+ * by itself. Without a configured token the routes respond with 503 and give the reason,
  * rather than being open.
  */
 export function requireAdmin(

@@ -17,7 +17,7 @@ import { pageHeaders } from "../ui/page_headers.ts";
 import { queueActions } from "../ui/queue_actions.ts";
 import { signInRoutes } from "../ui/sign_in_routes.ts";
 
-/** Errors the app answered with 500, reported to the edge for logging. */
+/** Listener for errors the app turned into a 500, so the edge can log them. */
 export type UnhandledErrorListener = (error: unknown, path: string) => void;
 
 /** Builds the HTTP application: every route, guard and error handler. */

@@ -16,8 +16,8 @@ export class BodyTimeoutError extends Error {
 
 /**
  * Maximum time a webhook body may take to arrive. 60 s carries the largest
- * allowed body (32 MiB) at about 0.5 MiB/s; a client slower than that holds
- * a connection open without sending, and also delays a graceful shutdown.
+ * allowed body (32 MiB) at about 0.5 MiB/s. A slower client keeps a
+ * connection open without sending, and also delays a graceful shutdown.
  */
 export const BODY_TIMEOUT_MS = 60_000;
 

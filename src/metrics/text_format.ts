@@ -52,7 +52,9 @@ export function formatNumber(value: number): string {
 
 /** Orders strings by UTF-16 code units, the same in every locale. */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 /** Orders label value lists element by element. */

@@ -8,7 +8,7 @@ export interface DatabaseLock {
  * database file at a time. A server reclaims every delivery left in flight
  * at start, which is safe only when no other server is sending them. The
  * operating system releases the lock when the process ends, even on
- * `kill -9`. Raises when another process holds it for longer than `waitMs`.
+ * `kill -9`. Raises when another process keeps it for longer than `waitMs`.
  */
 export async function lockDatabase(
   path: string,

@@ -3,7 +3,7 @@ import { openDatabase } from "./database.ts";
 import { DeliveryQueue } from "./delivery_queue.ts";
 import { EventWriter } from "./event_writer.ts";
 
-/** A queue on a fresh in-memory database holding one pending delivery. */
+/** Creates a queue on a fresh in-memory database with one pending delivery. */
 async function queueWithOneDelivery() {
   const database = openDatabase(":memory:");
   const writer = new EventWriter(database, { now: () => 0 });

@@ -25,7 +25,7 @@ export interface TestDestination {
 
 /**
  * Starts a destination on a free loopback port. Replies can fail, hang or
- * answer 429 on command; hanging requests are released by `close()`.
+ * respond with 429 on command, and `close()` releases hanging requests.
  */
 export function startDestination(): TestDestination {
   const received: ReceivedRequest[] = [];
